@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using ARouter.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace ARouter.Auth;
+
+/// <summary>The caller behind a request: its key and account.</summary>
+public sealed record Caller(ApiKeyRecord Key)
+{
+    public string AccountId => Key.AccountId;
+    public string KeyId => Key.Id;
+}
+
+public enum AuthFailure { Missing, Malformed, Unknown, Disabled, Revoked }
+
+/// <summary>
+/// Resolves a presented key to its record through an in-memory cache keyed by hash, so the hot path
+/// does not touch the database. Entries live a short time and are dropped at once by <see cref="Invalidate"/>
+/// when a key changes in this process.
+/// </summary>
+public sealed class KeyAuthenticator(IKeyStore store, TimeProvider clock)
+{
+    private static readonly TimeSpan PositiveTtl = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(2);
+    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Key, long ExpiresAt)> _cache = new(StringComparer.Ordinal);
+
+    public async ValueTask<(Caller? Caller, AuthFailure Failure)> AuthenticateAsync(HttpRequest request, CancellationToken ct)
+    {
+        var presented = ApiKeyExtractor.Extract(request);
+        if (presented is null) return (null, AuthFailure.Missing);
+        if (!ApiKeyFormat.LooksValid(presented)) return (null, AuthFailure.Malformed);
+
+        var hash = ApiKeyFormat.Hash(presented);
+        var now = clock.GetTimestamp();
+        ApiKeyRecord? key;
+        if (_cache.TryGetValue(hash, out var cached) && cached.ExpiresAt > now)
+        {
+            key = cached.Key;
+        }
+        else
+        {
+            key = await store.FindByHashAsync(hash, ct);
+            var ttl = key is null ? NegativeTtl : PositiveTtl;
+            _cache[hash] = (key, now + (long)(ttl.TotalSeconds * clock.TimestampFrequency));
+        }
+
+        if (key is null) return (null, AuthFailure.Unknown);
+        if (key.RevokedAt is not null) return (null, AuthFailure.Revoked);
+        if (key.Disabled) return (null, AuthFailure.Disabled);
+        return (new Caller(key), default);
+    }
+
+    public void Invalidate(string keyHash) => _cache.TryRemove(keyHash, out _);
+
+    public void InvalidateAll() => _cache.Clear();
+
+    public static string Describe(AuthFailure failure) => failure switch
+    {
+        AuthFailure.Missing => "No API key provided. Send it as 'Authorization: Bearer lr_live_...', 'X-Api-Key', 'x-goog-api-key' or '?key='.",
+        AuthFailure.Malformed => "The API key is not a valid ARouter key (expected 'lr_live_' followed by at least 32 characters).",
+        AuthFailure.Unknown => "The API key is not recognised.",
+        AuthFailure.Disabled => "The API key is disabled.",
+        AuthFailure.Revoked => "The API key has been revoked.",
+        _ => "Authentication failed.",
+    };
+}

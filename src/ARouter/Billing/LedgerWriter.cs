@@ -1,0 +1,148 @@
+using System.Threading.Channels;
+using ARouter.Observability;
+using ARouter.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ARouter.Billing;
+
+/// <summary>
+/// The single writer of ledger changes. Requests hand it entries; it commits whatever has queued up
+/// in one database transaction (group commit), so thousands of settles per second cost a handful of
+/// commits, then tells each waiting request its entry is durable. A failed batch is retried, never
+/// dropped; on shutdown the queue is drained before the process exits.
+/// </summary>
+public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logger) : IHostedService
+{
+    private const int MaxBatch = 512;
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
+
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _loop;
+
+    /// <summary>Set by the composition root: called between batches to pick up changes made by other processes.</summary>
+    internal Func<CancellationToken, Task>? Refresh { get; set; }
+
+    public int QueueDepth => _queue.Reader.Count;
+
+    /// <summary>Queues an entry and completes once it is committed. <paramref name="onCommitted"/> runs on the writer, in commit order.</summary>
+    public Task<AppliedEntry> WriteAsync(LedgerEntry entry, Action<AppliedEntry>? onCommitted = null)
+    {
+        var pending = new Pending(entry, onCommitted, new TaskCompletionSource<AppliedEntry>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending)) _ = WriteDirectAsync(pending);
+        return pending.Done!.Task;
+    }
+
+    /// <summary>Queues an entry nobody waits for (the record of a request that cost nothing).</summary>
+    public void Post(LedgerEntry entry)
+    {
+        var pending = new Pending(entry, null, null);
+        if (!_queue.Writer.TryWrite(pending)) _ = WriteDirectAsync(pending);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is not null) await _loop.WaitAsync(cancellationToken);
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        var entries = new List<LedgerEntry>(MaxBatch);
+        var reader = _queue.Reader;
+        var lastRefresh = Environment.TickCount64;
+        while (true)
+        {
+            using (var idle = new CancellationTokenSource(RefreshInterval))
+            {
+                try
+                {
+                    if (!await reader.WaitToReadAsync(idle.Token)) return;
+                }
+                catch (OperationCanceledException) when (idle.IsCancellationRequested)
+                {
+                    await RefreshQuietlyAsync();
+                    lastRefresh = Environment.TickCount64;
+                    continue;
+                }
+            }
+
+            batch.Clear();
+            entries.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+                entries.Add(pending.Entry);
+            }
+            await CommitWithRetryAsync(batch, entries);
+            if (Environment.TickCount64 - lastRefresh > RefreshInterval.TotalMilliseconds)
+            {
+                await RefreshQuietlyAsync();
+                lastRefresh = Environment.TickCount64;
+            }
+        }
+    }
+
+    private async Task CommitWithRetryAsync(List<Pending> batch, List<LedgerEntry> entries)
+    {
+        var delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                var applied = await store.ApplyBatchAsync(entries, CancellationToken.None);
+                for (var i = 0; i < batch.Count; i++) Complete(batch[i], applied[i]);
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.LedgerBatchFailed(logger, batch.Count, e.GetType().Name, delay.TotalMilliseconds);
+                await Task.Delay(delay);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    /// <summary>After shutdown has closed the queue, a late settle is written on its own rather than lost.</summary>
+    private async Task WriteDirectAsync(Pending pending)
+    {
+        try
+        {
+            var applied = await store.ApplyBatchAsync([pending.Entry], CancellationToken.None);
+            Complete(pending, applied[0]);
+        }
+        catch (Exception e)
+        {
+            Log.LedgerBatchFailed(logger, 1, e.GetType().Name, 0);
+            pending.Done?.TrySetException(e);
+        }
+    }
+
+    private static void Complete(Pending pending, AppliedEntry applied)
+    {
+        pending.OnCommitted?.Invoke(applied);
+        pending.Done?.TrySetResult(applied);
+    }
+
+    private async Task RefreshQuietlyAsync()
+    {
+        if (Refresh is null) return;
+        try
+        {
+            await Refresh(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.LedgerRefreshFailed(logger, e.GetType().Name);
+        }
+    }
+
+    private sealed record Pending(LedgerEntry Entry, Action<AppliedEntry>? OnCommitted, TaskCompletionSource<AppliedEntry>? Done);
+}

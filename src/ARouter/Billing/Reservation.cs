@@ -1,0 +1,44 @@
+using ARouter.Storage;
+
+namespace ARouter.Billing;
+
+/// <summary>
+/// Credit held for one in-flight request. It ends exactly once: <see cref="SettleAsync"/> charges the
+/// real cost, <see cref="Release"/> gives it all back. Later calls are no-ops, so callers can settle in a
+/// <c>finally</c> without tracking whether it already happened.
+/// </summary>
+public sealed class Reservation
+{
+    private readonly Ledger _ledger;
+    private int _ended;
+
+    internal Reservation(Ledger ledger, AccountBalance account, string keyId, string generationId, long amountNanos)
+    {
+        _ledger = ledger;
+        Account = account;
+        KeyId = keyId;
+        GenerationId = generationId;
+        AmountNanos = amountNanos;
+    }
+
+    internal AccountBalance Account { get; }
+    public string KeyId { get; }
+    public string GenerationId { get; }
+    public long AmountNanos { get; }
+    public bool IsEnded => Volatile.Read(ref _ended) != 0;
+
+    /// <summary>Charges the real cost (capped at what the account holds) and waits until the charge is durable.</summary>
+    /// <returns>The amount charged, in nano-USD.</returns>
+    public async ValueTask<long> SettleAsync(long costNanos, GenerationRecord generation)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0) return 0;
+        return await _ledger.SettleAsync(this, costNanos, generation);
+    }
+
+    /// <summary>Returns the whole reservation: the request failed or was refused and costs nothing.</summary>
+    public void Release(GenerationRecord? generation)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0) return;
+        _ledger.Release(this, generation);
+    }
+}

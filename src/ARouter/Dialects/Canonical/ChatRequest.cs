@@ -1,0 +1,59 @@
+using System.Text.Json;
+
+namespace ARouter.Dialects.Canonical;
+
+public enum ChatRole { System, User, Assistant, Tool }
+
+/// <summary>One piece of message content. Dialects map their own part shapes onto these.</summary>
+public abstract record ContentPart;
+public sealed record TextPart(string Text) : ContentPart;
+/// <summary>An image by URL or <c>data:</c> URI.</summary>
+public sealed record ImagePart(string Url, string? Detail = null) : ContentPart;
+/// <summary>A document (PDF) as a <c>data:</c> URI, a URL or a provider file id.</summary>
+public sealed record FilePart(string? Data, string? Filename, string? FileId, string? MediaType) : ContentPart;
+
+public sealed record ToolCall(string Id, string Name, string ArgumentsJson);
+
+public sealed record ToolDefinition(string Name, string? Description, JsonElement? Parameters);
+
+public sealed record ChatMessage(ChatRole Role, IReadOnlyList<ContentPart> Content)
+{
+    public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
+    public string? ToolCallId { get; init; }
+    public string? Name { get; init; }
+    public string? Reasoning { get; init; }
+}
+
+/// <summary>
+/// A chat request as the gateway understands it, whatever dialect it arrived in. The JSON it came from
+/// stays attached (<see cref="Source"/>) so a same-dialect upstream gets every field the caller sent,
+/// including ones this model does not name.
+/// </summary>
+public sealed class ChatRequest
+{
+    public required string Model { get; init; }
+    /// <summary>OpenRouter-style candidates (<c>models</c>), tried in order.</summary>
+    public IReadOnlyList<string>? Models { get; init; }
+    public required IReadOnlyList<ChatMessage> Messages { get; init; }
+    public bool Stream { get; init; }
+    public int? MaxTokens { get; init; }
+    public double? Temperature { get; init; }
+    public double? TopP { get; init; }
+    public IReadOnlyList<string>? Stop { get; init; }
+    public IReadOnlyList<ToolDefinition>? Tools { get; init; }
+    public JsonElement? ToolChoice { get; init; }
+    public JsonElement? ResponseFormat { get; init; }
+    public required SourceDocument Source { get; init; }
+
+    public bool HasImages => Messages.Any(m => m.Content.Any(p => p is ImagePart));
+    public bool HasFiles => Messages.Any(m => m.Content.Any(p => p is FilePart));
+    public bool HasTools => Tools is { Count: > 0 };
+}
+
+/// <summary>The caller's parsed body and the dialect it was written in; disposed with the request.</summary>
+public sealed record SourceDocument(CallerDialect Dialect, JsonDocument Json) : IDisposable
+{
+    public void Dispose() => Json.Dispose();
+}
+
+public enum CallerDialect { OpenAi, Anthropic, Gemini }

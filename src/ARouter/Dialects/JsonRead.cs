@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace ARouter.Dialects;
+
+/// <summary>Typed reads of optional JSON properties that fail with a message naming the field.</summary>
+internal static class JsonRead
+{
+    public static string? OptionalString(JsonElement obj, string name, string path)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.String) throw new DecodeException($"'{path}' must be a string.", path);
+        return value.GetString();
+    }
+
+    public static string RequiredString(JsonElement obj, string name, string path)
+        => OptionalString(obj, name, path) ?? throw new DecodeException($"'{path}' is required.", path);
+
+    public static bool? OptionalBool(JsonElement obj, string name)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new DecodeException($"'{name}' must be a boolean.", name),
+        };
+    }
+
+    public static double? OptionalNumber(JsonElement obj, string name)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var number) || !double.IsFinite(number))
+            throw new DecodeException($"'{name}' must be a number.", name);
+        return number;
+    }
+
+    public static int? OptionalPositiveInt(JsonElement obj, string name)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
+            throw new DecodeException($"'{name}' must be an integer.", name);
+        if (number < 1) throw new DecodeException($"'{name}' must be at least 1.", name);
+        return (int)Math.Min(number, int.MaxValue);
+    }
+
+    public static JsonElement? OptionalElement(JsonElement obj, string name)
+        => obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+}

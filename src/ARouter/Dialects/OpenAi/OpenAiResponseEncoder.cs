@@ -1,0 +1,62 @@
+using System.Text.Json;
+using ARouter.Billing;
+
+namespace ARouter.Dialects.OpenAi;
+
+/// <summary>
+/// Rewrites an OpenAI-wire completion or stream chunk for the caller: the gateway's generation id, the
+/// <c>provider/model</c> name and, where given, usage with its cost. Every other field passes through.
+/// </summary>
+public static class OpenAiResponseEncoder
+{
+    public sealed record UsageWithCost(JsonElement? Upstream, TokenUsage Usage, decimal Cost);
+
+    public static void WriteRewritten(Utf8JsonWriter json, JsonElement upstream, string generationId, string model, UsageWithCost? usage, bool stripUsage = false)
+    {
+        json.WriteStartObject();
+        var wroteId = false;
+        var wroteModel = false;
+        var wroteUsage = false;
+        foreach (var property in upstream.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "id":
+                    json.WriteString("id", generationId);
+                    wroteId = true;
+                    break;
+                case "model":
+                    json.WriteString("model", model);
+                    wroteModel = true;
+                    break;
+                case "usage" when usage is not null:
+                    OpenAiUsage.Write(json, usage.Upstream, usage.Usage, usage.Cost);
+                    wroteUsage = true;
+                    break;
+                case "usage" when stripUsage:
+                    break;
+                default:
+                    property.WriteTo(json);
+                    break;
+            }
+        }
+        if (!wroteId) json.WriteString("id", generationId);
+        if (!wroteModel) json.WriteString("model", model);
+        if (usage is not null && !wroteUsage) OpenAiUsage.Write(json, usage.Upstream, usage.Usage, usage.Cost);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The closing chunk of every stream: OpenAI's <c>include_usage</c> shape (no choices) plus the cost.</summary>
+    public static void WriteUsageChunk(Utf8JsonWriter json, string generationId, string model, long created, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", generationId);
+        json.WriteString("object", "chat.completion.chunk");
+        json.WriteNumber("created", created);
+        json.WriteString("model", model);
+        json.WriteStartArray("choices");
+        json.WriteEndArray();
+        OpenAiUsage.Write(json, upstreamUsage, usage, cost);
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace ARouter.Dialects.Sse;
+
+/// <summary>
+/// The gateway's one SSE parser (WHATWG rules: LF, CR or CRLF line ends; <c>:</c> comments ignored;
+/// a blank line ends an event; one space after the colon dropped).
+/// </summary>
+public static class SseReader
+{
+    /// <summary>Events larger than this are refused rather than buffered without bound.</summary>
+    public const int MaxEventBytes = 16 * 1024 * 1024;
+
+    public static async IAsyncEnumerable<SseEvent> ReadAsync(Stream stream, Func<CancellationToken> tokenForNextRead, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        var data = new ArrayBufferWriter<byte>(1024);
+        string? name = null;
+        var hasData = false;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(tokenForNextRead());
+                var buffer = result.Buffer;
+                while (TryReadLine(ref buffer, out var line))
+                {
+                    if (line.IsEmpty)
+                    {
+                        if (hasData)
+                        {
+                            yield return new SseEvent(name, data.WrittenMemory.ToArray());
+                        }
+                        data.ResetWrittenCount();
+                        name = null;
+                        hasData = false;
+                        continue;
+                    }
+                    if (line.FirstSpan[0] == (byte)':') continue;
+                    var (field, value) = Split(line);
+                    if (field == "data")
+                    {
+                        if (hasData) data.Write("\n"u8);
+                        if (data.WrittenCount + value.Length > MaxEventBytes) throw new InvalidDataException("An upstream stream event exceeded the size limit.");
+                        data.Write(value);
+                        hasData = true;
+                    }
+                    else if (field == "event")
+                    {
+                        name = Encoding.UTF8.GetString(value);
+                    }
+                }
+                if (buffer.Length > MaxEventBytes) throw new InvalidDataException("An upstream stream line exceeded the size limit.");
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    // A final event without its blank line still counts (some servers close right after it).
+                    if (hasData) yield return new SseEvent(name, data.WrittenMemory.ToArray());
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
+    }
+
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        if (!reader.TryAdvanceToAny("\r\n"u8, advancePastDelimiter: false))
+        {
+            line = default;
+            return false;
+        }
+        var end = reader.Position;
+        reader.TryRead(out var delimiter);
+        if (delimiter == (byte)'\r')
+        {
+            // A CR at the very end of the buffer may be the first half of CRLF: wait for more.
+            if (reader.End) { line = default; return false; }
+            if (reader.TryPeek(out var next) && next == (byte)'\n') reader.Advance(1);
+        }
+        line = buffer.Slice(0, end);
+        buffer = buffer.Slice(reader.Position);
+        return true;
+    }
+
+    private static (string Field, byte[] Value) Split(ReadOnlySequence<byte> line)
+    {
+        var bytes = line.ToArray();
+        var colon = Array.IndexOf(bytes, (byte)':');
+        if (colon < 0) return (Encoding.UTF8.GetString(bytes), []);
+        var valueStart = colon + 1 < bytes.Length && bytes[colon + 1] == (byte)' ' ? colon + 2 : colon + 1;
+        return (Encoding.UTF8.GetString(bytes, 0, colon), bytes[valueStart..]);
+    }
+}

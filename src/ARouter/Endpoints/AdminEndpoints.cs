@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ARouter.Auth;
+using ARouter.Billing;
+using ARouter.Dialects;
+using ARouter.Dialects.Canonical;
+using ARouter.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ARouter.Endpoints;
+
+/// <summary>The operator's API (<c>Authorization: Bearer $AROUTER_ADMIN_TOKEN</c>): create accounts, add credits, look accounts up.</summary>
+public static class AdminEndpoints
+{
+    /// <summary>The largest single credit accepted, to catch typos such as a missing decimal point.</summary>
+    public const decimal MaxCreditUsd = 1_000_000m;
+
+    public static RequestDelegate Admin(Func<HttpContext, Task<GatewayError?>> handler) => async http =>
+    {
+        GatewayError? error;
+        try
+        {
+            error = Authorize(http) ?? await handler(http);
+        }
+        catch (DecodeException e)
+        {
+            error = e.ToError();
+        }
+        catch (BodyTooLargeException e)
+        {
+            error = GatewayError.TooLarge(e.Limit);
+        }
+        if (error is not null) await ErrorResponder.WriteAsync(http, CallerDialect.OpenAi, error);
+    };
+
+    public static async Task<GatewayError?> CreateAccountAsync(HttpContext http)
+    {
+        using var body = await ReadBodyAsync(http);
+        var root = body.Json.RootElement;
+        var name = JsonRead.OptionalString(root, "name", "name")?.Trim();
+        if (string.IsNullOrEmpty(name)) throw new DecodeException("'name' is required.", "name");
+        if (name.Length > 200) throw new DecodeException("'name' may be at most 200 characters.", "name");
+        var credits = ReadAmount(root, "credits", required: false, allowZero: true) ?? 0m;
+
+        var accountId = Ids.NewAccountId();
+        var (secret, key) = ApiKeyFormat.Create(accountId, "default", management: true);
+        var account = await http.RequestServices.GetRequiredService<IAccountStore>().CreateAccountAsync(name, Money.ToNanos(credits), key, http.RequestAborted);
+        await AccountEndpoints.WriteJsonAsync(http, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("id", account.Id);
+            json.WriteString("name", account.Name);
+            json.WriteNumber("balance", Money.FromNanos(account.BalanceNanos));
+            json.WriteStartObject("key");
+            json.WriteString("id", key.Id);
+            json.WriteString("key", secret);
+            json.WriteString("prefix", key.Prefix);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }, StatusCodes.Status201Created);
+        return null;
+    }
+
+    public static async Task<GatewayError?> AddCreditsAsync(HttpContext http, string id)
+    {
+        using var body = await ReadBodyAsync(http);
+        var root = body.Json.RootElement;
+        var amount = ReadAmount(root, "amount", required: true, allowZero: false)!.Value;
+        var description = JsonRead.OptionalString(root, "description", "description");
+        if (description?.Length > 500) throw new DecodeException("'description' may be at most 500 characters.", "description");
+
+        var balance = await http.RequestServices.GetRequiredService<Ledger>().AddCreditAsync(id, Money.ToNanos(amount), description);
+        if (balance is null) return GatewayError.NotFound($"No account '{id}'.", "id");
+        return await WriteAccountAsync(http, id);
+    }
+
+    public static Task<GatewayError?> GetAccountAsync(HttpContext http, string id) => WriteAccountAsync(http, id);
+
+    private static async Task<GatewayError?> WriteAccountAsync(HttpContext http, string id)
+    {
+        var account = await http.RequestServices.GetRequiredService<IAccountStore>().GetAccountAsync(id, http.RequestAborted);
+        if (account is null) return GatewayError.NotFound($"No account '{id}'.", "id");
+        var balance = await http.RequestServices.GetRequiredService<Ledger>().GetBalanceAsync(id, http.RequestAborted) ?? account.BalanceNanos;
+        await AccountEndpoints.WriteJsonAsync(http, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("id", account.Id);
+            json.WriteString("name", account.Name);
+            json.WriteNumber("balance", Money.FromNanos(balance));
+            json.WriteNumber("total_credits", Money.FromNanos(account.TotalCreditsNanos));
+            json.WriteNumber("total_usage", Money.FromNanos(account.TotalCreditsNanos - balance));
+            json.WriteString("currency", "USD");
+            json.WriteString("created_at", account.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteEndObject();
+        });
+        return null;
+    }
+
+    private static GatewayError? Authorize(HttpContext http)
+    {
+        var token = http.RequestServices.GetRequiredService<IConfiguration>()["AROUTER_ADMIN_TOKEN"];
+        if (string.IsNullOrEmpty(token)) return GatewayError.Forbidden("The admin API is off: set AROUTER_ADMIN_TOKEN to enable it.");
+        var header = http.Request.Headers.Authorization.ToString();
+        var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : "";
+        var ok = CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        return ok ? null : GatewayError.Unauthorized("A valid admin token is required (Authorization: Bearer $AROUTER_ADMIN_TOKEN).");
+    }
+
+    private static async Task<SourceDocument> ReadBodyAsync(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        return await JsonBodyReader.ReadAsync(http, CallerDialect.OpenAi, options);
+    }
+
+    internal static decimal? ReadAmount(JsonElement root, string name, bool required, bool allowZero)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw new DecodeException("The request body must be a JSON object.");
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            return required ? throw new DecodeException($"'{name}' is required (USD, e.g. 10.5).", name) : null;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDecimal(out var amount))
+            throw new DecodeException($"'{name}' must be a number of USD.", name);
+        if (amount < 0 || (!allowZero && amount == 0)) throw new DecodeException($"'{name}' must be {(allowZero ? "zero or more" : "more than zero")}.", name);
+        if (amount > MaxCreditUsd) throw new DecodeException($"'{name}' may be at most {MaxCreditUsd} USD at a time.", name);
+        if (decimal.Round(amount, 9) != amount) throw new DecodeException($"'{name}' has more precision than a nano-dollar.", name);
+        return amount;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Buffers;
+using System.Text.Json;
+using ARouter.Auth;
+using ARouter.Dialects;
+using ARouter.Dialects.Canonical;
+using Microsoft.AspNetCore.Http;
+
+namespace ARouter.Endpoints;
+
+/// <summary>One authenticated request on its way through the pipeline.</summary>
+public sealed class GatewayRequest(HttpContext http, CallerDialect dialect, Caller caller, string requestId, long startTimestamp, GatewayOptions options)
+{
+    public HttpContext Http { get; } = http;
+    public CallerDialect Dialect { get; } = dialect;
+    public Caller Caller { get; } = caller;
+    public string RequestId { get; } = requestId;
+    public long StartTimestamp { get; } = startTimestamp;
+    public CancellationToken Aborted => Http.RequestAborted;
+
+    /// <summary>Reads and parses the JSON body within the configured size and depth limits.</summary>
+    public Task<SourceDocument> ReadJsonAsync() => JsonBodyReader.ReadAsync(Http, Dialect, options);
+}
+
+/// <summary>Reads a request's JSON body within the configured size and depth limits; bad input becomes a 400 or 413.</summary>
+public static class JsonBodyReader
+{
+    public static async Task<SourceDocument> ReadAsync(HttpContext http, CallerDialect dialect, GatewayOptions options)
+    {
+        var request = http.Request;
+        if (request.ContentLength > options.MaxRequestBodyBytes) throw new BodyTooLargeException(options.MaxRequestBodyBytes);
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 4096, 256, 1 << 20));
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(http.RequestAborted);
+            foreach (var segment in result.Buffer)
+            {
+                if (buffer.WrittenCount + (long)segment.Length > options.MaxRequestBodyBytes) throw new BodyTooLargeException(options.MaxRequestBodyBytes);
+                buffer.Write(segment.Span);
+            }
+            reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted) break;
+        }
+        if (buffer.WrittenCount == 0) throw new DecodeException("The request body is empty; send a JSON object.");
+        try
+        {
+            var document = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+            return new SourceDocument(dialect, document);
+        }
+        catch (JsonException e)
+        {
+            throw new DecodeException($"The request body is not valid JSON: {Describe(e)}");
+        }
+    }
+
+    private static string Describe(JsonException e)
+    {
+        // JsonException messages quote no input text, only positions; keep just the first sentence.
+        var message = e.Message;
+        var end = message.IndexOf(" LineNumber", StringComparison.Ordinal);
+        var text = end > 0 ? message[..end].TrimEnd(' ', '|', '.') : message;
+        return e.LineNumber is { } line ? $"{text} (line {line + 1}, byte {e.BytePositionInLine + 1})." : text;
+    }
+}
+
+public sealed class BodyTooLargeException(long limit) : Exception($"Request body is larger than {limit} bytes.")
+{
+    public long Limit { get; } = limit;
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using ARouter.Auth;
+using ARouter.Billing;
+using ARouter.Catalog;
+using ARouter.Endpoints;
+using ARouter.Observability;
+using ARouter.Pipeline;
+using ARouter.Routing;
+using ARouter.Storage;
+using ARouter.Storage.Sqlite;
+using ARouter.Upstream;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ARouter;
+
+/// <summary>The composition root: configuration, services and routes of a gateway process.</summary>
+public static class GatewayApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+    public const string DefaultDatabase = "Data Source=data/arouter.db";
+
+    /// <summary>Builds the gateway. <paramref name="overrides"/> lets tests and the CLI add configuration last.</summary>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])) builder.WebHost.UseUrls(DefaultUrl);
+
+        ConfigureLogging(builder.Logging);
+        var gatewayOptions = builder.Configuration.GetSection("ARouter").Get<GatewayOptions>() ?? new GatewayOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes;
+        });
+        AddServices(builder.Services, builder.Configuration);
+
+        var app = builder.Build();
+        app.MapGateway();
+        return app;
+    }
+
+    public static void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<GatewayOptions>(configuration.GetSection("ARouter"));
+        services.Configure<UpstreamOptions>(configuration.GetSection("ARouter:Upstream"));
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSingleton(_ => ModelCatalog.Load(configuration["AROUTER_CATALOG"]));
+        services.AddSingleton<ProviderDirectory>();
+        services.AddSingleton<ModelResolver>();
+
+        var store = OpenStore(configuration);
+        services.AddSingleton(store);
+        services.AddSingleton<IAccountStore>(store);
+        services.AddSingleton<IKeyStore>(store);
+        services.AddSingleton<ILedgerStore>(store);
+        services.AddSingleton<IDatabaseHealth>(store);
+
+        services.AddSingleton<KeyAuthenticator>();
+        services.AddSingleton<TokenEstimator>();
+        services.AddSingleton<LedgerWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());
+        services.AddSingleton(sp =>
+        {
+            var ledger = ActivatorUtilities.CreateInstance<Ledger>(sp);
+            sp.GetRequiredService<LedgerWriter>().Refresh = ledger.RefreshAsync;
+            return ledger;
+        });
+        services.AddSingleton<CreditCheck>();
+
+        services.AddHttpClient(UpstreamClient.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<UpstreamOptions>>().Value.ConnectTimeoutSeconds),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                AutomaticDecompression = DecompressionMethods.All,
+                UseCookies = false,
+                AllowAutoRedirect = false,
+                EnableMultipleHttp2Connections = true,
+            })
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // The default handlers log request URIs, which can carry keys (?key=): never log them.
+            .RemoveAllLoggers();
+        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<OpenAiCompletionRelay>();
+        services.AddSingleton<OpenAiStreamRelay>();
+        services.AddSingleton<ChatCompletionHandler>();
+        services.AddSingleton<EmbeddingsHandler>();
+    }
+
+    /// <summary>Creates the schema if needed; run before serving.</summary>
+    public static async Task PrepareAsync(WebApplication app)
+    {
+        await app.Services.GetRequiredService<SqliteStore>().MigrateAsync(CancellationToken.None);
+        _ = app.Services.GetRequiredService<Ledger>();
+        var providers = app.Services.GetRequiredService<ProviderDirectory>().All.Where(p => p.HasKey).Select(p => p.Provider.Slug).Order().ToList();
+        Log.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter"), "sqlite", providers.Count, string.Join(", ", providers));
+    }
+
+    public static SqliteStore OpenStore(IConfiguration configuration)
+    {
+        var database = configuration["AROUTER_DATABASE"];
+        if (string.IsNullOrWhiteSpace(database)) database = DefaultDatabase;
+        if (database.TrimStart().StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
+            throw new NotSupportedException("AROUTER_DATABASE names a PostgreSQL server; this build supports only SQLite (Data Source=...).");
+        return new SqliteStore(database);
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        // Request lines include query strings, which may carry a key (?key=lr_live_...): keep them out of logs.
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+        logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+    }
+}

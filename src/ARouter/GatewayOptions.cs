@@ -1,0 +1,10 @@
+namespace ARouter;
+
+/// <summary>Gateway-wide settings, bound from the <c>ARouter</c> section (<c>AROUTER__...</c> in the environment).</summary>
+public sealed record GatewayOptions
+{
+    /// <summary>Largest request body accepted; larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 32 * 1024 * 1024;
+    /// <summary>JSON nesting limit for request bodies.</summary>
+    public int MaxJsonDepth { get; init; } = 64;
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace ARouter.Observability;
+
+/// <summary>
+/// Every log line the gateway writes, in one registry of event ids. Parameters are metadata only:
+/// never a prompt, a completion, a key or an upstream body.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Request {RequestId} {Endpoint} key {KeyPrefix} model {Model} provider {Provider} status {Status} in {LatencyMs} ms, tokens {PromptTokens}+{CompletionTokens}, cost {CostNanos} nano-USD")]
+    public static partial void RequestCompleted(ILogger logger, string requestId, string endpoint, string keyPrefix, string model, string provider, int status, long latencyMs, int promptTokens, int completionTokens, long costNanos);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Request {RequestId} upstream {Provider} failed at {Stage}: status {Status}")]
+    public static partial void UpstreamFailed(ILogger logger, string requestId, string provider, string stage, int status);
+
+    [LoggerMessage(1002, LogLevel.Information, "Request {RequestId}: client disconnected mid-stream")]
+    public static partial void ClientDisconnected(ILogger logger, string requestId);
+
+    [LoggerMessage(1003, LogLevel.Error, "Request {RequestId} failed unexpectedly: {ExceptionType}")]
+    public static partial void UnexpectedFailure(ILogger logger, string requestId, string exceptionType);
+
+    [LoggerMessage(2000, LogLevel.Error, "Ledger batch of {Count} failed ({ExceptionType}); retrying in {DelayMs} ms")]
+    public static partial void LedgerBatchFailed(ILogger logger, int count, string exceptionType, double delayMs);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Ledger charge for {GenerationId} not yet durable after the wait; it stays queued")]
+    public static partial void LedgerSlow(ILogger logger, string generationId);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Ledger balance refresh failed ({ExceptionType})")]
+    public static partial void LedgerRefreshFailed(ILogger logger, string exceptionType);
+
+    [LoggerMessage(3000, LogLevel.Information, "ARouter listening; database {DatabaseKind}; {ProviderCount} providers with keys: {Providers}")]
+    public static partial void Started(ILogger logger, string databaseKind, int providerCount, string providers);
+}

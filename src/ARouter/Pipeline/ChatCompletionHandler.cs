@@ -1,0 +1,87 @@
+using System.Buffers;
+using ARouter.Billing;
+using ARouter.Catalog;
+using ARouter.Dialects.Canonical;
+using ARouter.Dialects.OpenAi;
+using ARouter.Endpoints;
+using ARouter.Observability;
+using ARouter.Routing;
+using ARouter.Storage;
+using ARouter.Upstream;
+using Microsoft.Extensions.Logging;
+
+namespace ARouter.Pipeline;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c>: decode → route → check input → reserve → call the provider →
+/// relay (streamed or whole) → settle exactly once. Settling sits in a <c>finally</c>, so a client
+/// that disconnects, a provider that fails, or a bug all end the reservation.
+/// </summary>
+public sealed class ChatCompletionHandler(
+    ModelResolver resolver,
+    TokenEstimator tokens,
+    CreditCheck credit,
+    UpstreamClient upstream,
+    OpenAiCompletionRelay completionRelay,
+    OpenAiStreamRelay streamRelay,
+    TimeProvider clock,
+    ILogger<ChatCompletionHandler> logger)
+{
+    public async Task<GatewayError?> HandleAsync(GatewayRequest request)
+    {
+        using var source = await request.ReadJsonAsync();
+        var chat = OpenAiChatDecoder.Decode(source);
+
+        var (target, routeError) = resolver.Resolve(chat.Model, embedding: false);
+        if (target is null) return routeError;
+        if (target.Provider.Dialect != WireDialect.OpenAi)
+            return new GatewayError(ErrorStage.Routing, 501, $"Provider '{target.Provider.Slug}' speaks the {target.Provider.Dialect} dialect, which this endpoint cannot translate to yet.", "model");
+        if (InputCheck.Validate(chat, target.Model) is { } inputError) return inputError;
+
+        var promptTokens = tokens.CountPrompt(chat);
+        var generationId = Ids.NewGenerationId();
+        var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, promptTokens, chat.MaxTokens);
+        if (reservation is null) return reserveError;
+
+        var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock);
+        try
+        {
+            var body = new ArrayBufferWriter<byte>(4096);
+            OpenAiRequestEncoder.EncodeFromOpenAi(body, chat, target.Model, target.Provider);
+            var uri = target.Endpoint.Resolve(target.Provider.ChatPath);
+            var (call, sendError) = await upstream.SendAsync(target.Endpoint, null, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, request.Aborted);
+            if (call is null) return Fail(request, facts, reservation, sendError!);
+            using (call)
+            {
+                if (!call.Response.IsSuccessStatusCode)
+                    return Fail(request, facts, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
+
+                var result = chat.Stream
+                    ? await streamRelay.RelayAsync(request, call, facts, reservation, promptTokens, TimeSpan.FromSeconds(upstream.Options.StreamIdleTimeoutSeconds))
+                    : await completionRelay.RelayAsync(request, call, facts, reservation, promptTokens);
+                if (result is not null) return Fail(request, facts, reservation, result);
+            }
+            Log.RequestCompleted(logger, request.RequestId, "chat.completions", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug,
+                facts.Status, (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, facts.Usage.PromptTokens, facts.Usage.CompletionTokens, facts.ChargedNanos);
+            return null;
+        }
+        finally
+        {
+            // Anything that left without settling (an exception, a cancelled client before the first byte) costs nothing.
+            if (!reservation.IsEnded)
+            {
+                facts.Status = request.Aborted.IsCancellationRequested ? 499 : 500;
+                reservation.Release(facts.ToRecord());
+            }
+        }
+    }
+
+    private GatewayError Fail(GatewayRequest request, GenerationFacts facts, Reservation reservation, GatewayError error)
+    {
+        facts.Status = error.Status;
+        facts.ErrorType = error.Stage.ToString();
+        reservation.Release(facts.ToRecord());
+        Log.UpstreamFailed(logger, request.RequestId, facts.Target.Provider.Slug, error.Stage.ToString(), error.Status);
+        return error;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Text.Json;
+using ARouter.Billing;
+using ARouter.Catalog;
+using ARouter.Dialects.Canonical;
+using ARouter.Dialects.OpenAi;
+using ARouter.Endpoints;
+using ARouter.Observability;
+using ARouter.Routing;
+using ARouter.Storage;
+using ARouter.Upstream;
+using Microsoft.Extensions.Logging;
+
+namespace ARouter.Pipeline;
+
+/// <summary><c>POST /v1/embeddings</c> to any OpenAI-wire provider that has embedding models; billed like chat.</summary>
+public sealed class EmbeddingsHandler(
+    ModelResolver resolver,
+    TokenEstimator tokens,
+    CreditCheck credit,
+    UpstreamClient upstream,
+    TimeProvider clock,
+    ILogger<EmbeddingsHandler> logger)
+{
+    public async Task<GatewayError?> HandleAsync(GatewayRequest request)
+    {
+        using var source = await request.ReadJsonAsync();
+        var embedding = OpenAiEmbeddingDecoder.Decode(source);
+        var (target, routeError) = resolver.Resolve(embedding.Model, embedding: true);
+        if (target is null) return routeError;
+        if (target.Provider.Dialect != WireDialect.OpenAi || target.Provider.EmbeddingsPath is null)
+            return new GatewayError(ErrorStage.Routing, 501, $"Embeddings for provider '{target.Provider.Slug}' are not available through /v1/embeddings yet.", "model");
+
+        var promptTokens = embedding.TokenArrayTokens + embedding.Texts.Sum(tokens.Count);
+        var generationId = Ids.NewGenerationId();
+        var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, promptTokens, 0);
+        if (reservation is null) return reserveError;
+
+        var facts = new GenerationFacts(request, target, generationId, "embeddings", false, clock);
+        try
+        {
+            var body = new ArrayBufferWriter<byte>(1024);
+            OpenAiEmbeddingDecoder.EncodeForProvider(body, embedding, target.Model.UpstreamId);
+            var content = new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } };
+            var (call, sendError) = await upstream.SendAsync(target.Endpoint, null, target.Endpoint.Resolve(target.Provider.EmbeddingsPath), content, false, request.Aborted);
+            if (call is null) return Fail(facts, reservation, sendError!);
+            using (call)
+            {
+                if (!call.Response.IsSuccessStatusCode)
+                    return Fail(facts, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
+                return await RelayAsync(request, call, facts, reservation, promptTokens);
+            }
+        }
+        finally
+        {
+            if (!reservation.IsEnded)
+            {
+                facts.Status = request.Aborted.IsCancellationRequested ? 499 : 500;
+                reservation.Release(facts.ToRecord());
+            }
+        }
+    }
+
+    private async Task<GatewayError?> RelayAsync(GatewayRequest request, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
+    {
+        var target = facts.Target;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(await call.Response.Content.ReadAsByteArrayAsync(request.Aborted));
+        }
+        catch (Exception e) when (e is JsonException or IOException or HttpRequestException)
+        {
+            return Fail(facts, reservation, new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned an unreadable embeddings response."));
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            JsonElement? upstreamUsage = root.ValueKind == JsonValueKind.Object && OpenAiUsage.TryFind(root, out var u) ? u : null;
+            var usage = upstreamUsage is { } found ? OpenAiUsage.Read(found) : null;
+            facts.UsageCounted = usage is null;
+            usage ??= new TokenUsage(promptTokens, 0);
+            if (facts.UsageCounted) upstreamUsage = null;
+            facts.Usage = usage;
+            var charged = await reservation.SettleAsync(CostCalculator.CostNanos(target.Model.Price, usage), facts.ToRecord());
+            facts.ChargedNanos = charged;
+
+            var response = request.Http.Response;
+            response.ContentType = "application/json";
+            using (var json = new Utf8JsonWriter(response.BodyWriter, ARouter.Dialects.JsonWriting.Options))
+            {
+                OpenAiResponseEncoder.WriteRewritten(json, root, facts.GenerationId, target.Model.Id, new(upstreamUsage, usage, Money.FromNanos(charged)));
+            }
+            await response.BodyWriter.FlushAsync(request.Aborted);
+            Log.RequestCompleted(logger, request.RequestId, "embeddings", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug, 200,
+                (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, usage.PromptTokens, 0, charged);
+        }
+        return null;
+    }
+
+    private GatewayError Fail(GenerationFacts facts, Reservation reservation, GatewayError error)
+    {
+        facts.Status = error.Status;
+        facts.ErrorType = error.Stage.ToString();
+        reservation.Release(facts.ToRecord());
+        Log.UpstreamFailed(logger, facts.GenerationId, facts.Target.Provider.Slug, error.Stage.ToString(), error.Status);
+        return error;
+    }
+}

@@ -1,0 +1,3 @@
+using ARouter.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,87 @@
+using Microsoft.Data.Sqlite;
+
+namespace ARouter.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Readers use pooled connections; the ledger
+/// writer is the only frequent writer, so WAL's single-writer rule costs nothing.
+/// </summary>
+public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore, IDatabaseHealth
+{
+    private readonly string _connectionString;
+
+    public SqliteStore(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString)
+        {
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        };
+        if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource))
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        }
+        _connectionString = builder.ToString();
+    }
+
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using (var wal = connection.CreateCommand())
+        {
+            // WAL persists in the file; synchronous=NORMAL in WAL mode survives a process crash
+            // (only an OS crash or power loss can lose the last commits).
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            await wal.ExecuteNonQueryAsync(ct);
+        }
+        await Migrator.ApplyAsync(connection, "sqlite", ct);
+    }
+
+    internal async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    public async Task<bool> IsReadyAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM schema_migrations";
+            return Convert.ToInt64(await command.ExecuteScalarAsync(ct)) > 0;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        return command;
+    }
+}
+
+internal static class SqliteCommandExtensions
+{
+    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
+    {
+        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+}
