@@ -25,8 +25,8 @@ public static class GatewayApp
     public const string DefaultUrl = "http://127.0.0.1:8080";
     public const string DefaultDatabase = "Data Source=data/arouter.db";
 
-    /// <summary>Builds the gateway. <paramref name="overrides"/> lets tests and the CLI add configuration last.</summary>
-    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <summary>Builds the gateway. <paramref name="overrides"/> and <paramref name="configure"/> let tests add configuration and services last.</summary>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
@@ -40,6 +40,7 @@ public static class GatewayApp
             kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes;
         });
         AddServices(builder.Services, builder.Configuration);
+        configure?.Invoke(builder);
 
         var app = builder.Build();
         app.MapGateway();

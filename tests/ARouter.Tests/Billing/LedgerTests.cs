@@ -1,0 +1,139 @@
+using ARouter.Auth;
+using ARouter.Billing;
+using ARouter.Storage;
+using ARouter.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ARouter.Tests.Billing;
+
+public sealed class LedgerTests : IAsyncLifetime
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), "arouter-tests", $"ledger-{Guid.NewGuid():n}.db");
+    private SqliteStore _store = null!;
+    private LedgerWriter _writer = null!;
+    private Ledger _ledger = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        (_store, _writer, _ledger) = await OpenAsync();
+    }
+
+    private async Task<(SqliteStore, LedgerWriter, Ledger)> OpenAsync()
+    {
+        var store = new SqliteStore($"Data Source={_path}");
+        await store.MigrateAsync(default);
+        var writer = new LedgerWriter(store, NullLogger<LedgerWriter>.Instance);
+        await writer.StartAsync(default);
+        var ledger = new Ledger(store, writer, TimeProvider.System, NullLogger<Ledger>.Instance);
+        writer.Refresh = ledger.RefreshAsync;
+        return (store, writer, ledger);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _writer.StopAsync(default);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_path);
+    }
+
+    private async Task<(string AccountId, string KeyId)> AccountAsync(long nanos)
+    {
+        var id = Ids.NewAccountId();
+        var (_, key) = ApiKeyFormat.Create(id, "k", management: true);
+        await _store.CreateAccountAsync("t", nanos, key, default);
+        return (id, key.Id);
+    }
+
+    private static GenerationRecord Generation(string id, string account, string key) => new()
+    {
+        Id = id, AccountId = account, KeyId = key, Model = "deepseek/deepseek-chat", Provider = "deepseek", UpstreamModel = "deepseek-chat",
+        Endpoint = "test", PromptTokens = 1, CompletionTokens = 1, CreatedAt = DateTimeOffset.UtcNow,
+    };
+
+    [Fact]
+    public async Task Concurrent_reservations_never_spend_more_than_the_balance()
+    {
+        var (account, key) = await AccountAsync(10_000);
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
+        {
+            await Task.Yield();
+            var generation = Ids.NewGenerationId();
+            var outcome = await _ledger.ReserveAsync(account, key, generation, 1_000, default);
+            if (outcome.Reservation is null) return 0L;
+            await Task.Delay(Random.Shared.Next(0, 5));
+            return await outcome.Reservation.SettleAsync(1_000, Generation(generation, account, key));
+        }));
+
+        Assert.Equal(10, results.Count(r => r > 0));
+        Assert.Equal(0, await _store.GetBalanceAsync(account, default));
+        var transactions = await _store.ListTransactionsAsync(account, null, 100, default);
+        Assert.Equal(10, transactions.Count(t => t.Type == TransactionType.Charge));
+        // balance = credits − Σ charges, to the nano-dollar
+        Assert.Equal(0, transactions.Sum(t => t.AmountNanos));
+    }
+
+    [Fact]
+    public async Task A_reservation_settles_exactly_once()
+    {
+        var (account, key) = await AccountAsync(10_000);
+        var generation = Ids.NewGenerationId();
+        var reservation = (await _ledger.ReserveAsync(account, key, generation, 5_000, default)).Reservation!;
+        var record = Generation(generation, account, key);
+
+        await Task.WhenAll(reservation.SettleAsync(300, record).AsTask(), reservation.SettleAsync(300, record).AsTask());
+        reservation.Release(record);
+
+        Assert.Equal(9_700, await _store.GetBalanceAsync(account, default));
+        Assert.Single(await _store.ListTransactionsAsync(account, null, 100, default), t => t.Type == TransactionType.Charge);
+    }
+
+    [Fact]
+    public async Task A_charge_above_the_reservation_is_capped_at_the_balance()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var generation = Ids.NewGenerationId();
+        var reservation = (await _ledger.ReserveAsync(account, key, generation, 500, default)).Reservation!;
+        var charged = await reservation.SettleAsync(5_000, Generation(generation, account, key));
+
+        Assert.Equal(1_000, charged);
+        Assert.Equal(0, await _store.GetBalanceAsync(account, default));
+    }
+
+    [Fact]
+    public async Task Released_reservations_cost_nothing_and_free_the_credit()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var first = (await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 1_000, default)).Reservation!;
+        Assert.Equal(ReserveStatus.InsufficientCredits, (await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 1, default)).Status);
+        first.Release(null);
+        Assert.Equal(ReserveStatus.Reserved, (await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 1_000, default)).Status);
+    }
+
+    [Fact]
+    public async Task After_a_restart_no_reservation_is_stranded()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var held = await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 900, default);
+        Assert.NotNull(held.Reservation);
+
+        // A new process over the same database: reservations lived only in the old one's memory.
+        var (_, writer, ledger) = await OpenAsync();
+        var again = await ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 1_000, default);
+        Assert.Equal(ReserveStatus.Reserved, again.Status);
+        await writer.StopAsync(default);
+    }
+
+    [Fact]
+    public async Task Credit_added_by_another_process_is_seen_by_the_running_ledger()
+    {
+        var (account, key) = await AccountAsync(0);
+        Assert.Equal(ReserveStatus.InsufficientCredits, (await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 100, default)).Status);
+
+        // The CLI writes straight to the database while the gateway runs.
+        await new SqliteStore($"Data Source={_path}").AddCreditDirectAsync(account, 1_000, "cli", default);
+        await _ledger.RefreshAsync(default);
+
+        Assert.Equal(ReserveStatus.Reserved, (await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 100, default)).Status);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ARouter.Tests;
+
+/// <summary>
+/// A real gateway on a loopback port with its own SQLite file, configured the way an operator would,
+/// so tests drive it over HTTP exactly as users' SDKs do.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    public const string AdminToken = "admin-token-for-tests-0123456789";
+
+    private readonly WebApplication _app;
+    private readonly string _directory;
+
+    private GatewayHost(WebApplication app, string directory, Uri baseAddress, CapturedLogs logs)
+    {
+        _app = app;
+        _directory = directory;
+        BaseAddress = baseAddress;
+        Logs = logs;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public Uri BaseAddress { get; }
+    public HttpClient Client { get; }
+    public CapturedLogs Logs { get; }
+    public IServiceProvider Services => _app.Services;
+    public string DatabasePath => Path.Combine(_directory, "arouter.db");
+
+    public static async Task<GatewayHost> StartAsync(IReadOnlyDictionary<string, string?>? configuration = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "arouter-tests", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(directory);
+        var settings = new Dictionary<string, string?>
+        {
+            ["AROUTER_DATABASE"] = $"Data Source={Path.Combine(directory, "arouter.db")}",
+            ["AROUTER_ADMIN_TOKEN"] = AdminToken,
+            ["urls"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft"] = "Warning",
+        };
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string?>()) settings[key] = value;
+
+        var logs = new CapturedLogs();
+        var app = GatewayApp.Build([], settings, builder =>
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
+        });
+        await GatewayApp.PrepareAsync(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new GatewayHost(app, directory, new Uri(address), logs);
+    }
+
+    /// <summary>Creates an account through the admin API, as an operator would.</summary>
+    public async Task<TestAccount> CreateAccountAsync(decimal credits, string name = "test")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/admin/accounts") { Content = JsonContent.Create(new { name, credits }) };
+        request.Headers.Authorization = new("Bearer", AdminToken);
+        using var response = await Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return new TestAccount(json.RootElement.GetProperty("id").GetString()!, json.RootElement.GetProperty("key").GetProperty("key").GetString()!);
+    }
+
+    public HttpRequestMessage Request(HttpMethod method, string path, string key, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new("Bearer", key);
+        if (body is string raw) request.Content = new StringContent(raw, System.Text.Encoding.UTF8, "application/json");
+        else if (body is not null) request.Content = JsonContent.Create(body);
+        return request;
+    }
+
+    public async Task<(int Status, JsonElement Json)> SendJsonAsync(HttpMethod method, string path, string key, object? body = null)
+    {
+        using var request = Request(method, path, key, body);
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text.Length == 0 ? "null" : text);
+        return ((int)response.StatusCode, document.RootElement.Clone());
+    }
+
+    public async Task<decimal> BalanceAsync(string key)
+    {
+        var (status, json) = await SendJsonAsync(HttpMethod.Get, "/api/v1/balance", key);
+        Assert.Equal(200, status);
+        return json.GetProperty("data").GetProperty("balance").GetDecimal();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
+
+public sealed record TestAccount(string Id, string Key);
+
+/// <summary>Every log line the gateway wrote, to prove no secret or prompt text ever reaches one.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+    public string All => string.Join('\n', _lines);
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+    public void Dispose() { }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}
