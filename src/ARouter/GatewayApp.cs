@@ -86,6 +86,9 @@ public static class GatewayApp
                 UseCookies = false,
                 AllowAutoRedirect = false,
                 EnableMultipleHttp2Connections = true,
+                // An abandoned response (the caller left mid-stream) closes its connection at once so the
+                // provider stops generating, instead of being drained in the background for reuse.
+                MaxResponseDrainSize = 0,
             })
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
             // The default handlers log request URIs, which can carry keys (?key=): never log them.

@@ -25,7 +25,9 @@ public sealed class GatewayHost : IAsyncDisposable
         _directory = directory;
         BaseAddress = baseAddress;
         Logs = logs;
-        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        // A response the test stops reading closes its connection, as when a real client goes away,
+        // instead of being drained quietly for connection reuse.
+        Client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public Uri BaseAddress { get; }

@@ -1,4 +1,5 @@
 using ARouter.Billing;
+using ARouter.Catalog;
 using ARouter.Dialects.Canonical;
 using ARouter.Endpoints;
 using ARouter.Routing;
@@ -15,7 +16,8 @@ public sealed class CreditCheck(Ledger ledger)
     {
         var model = target.Model;
         var modelMax = model.MaxOutputTokens ?? Math.Max(DefaultMaxOutput, model.ContextLength / 4);
-        var maxOutput = Math.Min(requestedMaxTokens ?? modelMax, modelMax);
+        // Prompt and output share the context window, so the output can never exceed what the prompt leaves.
+        var maxOutput = Math.Min(Math.Min(requestedMaxTokens ?? modelMax, modelMax), Math.Max(1, model.ContextLength - promptTokens));
         var worstCase = CostCalculator.WorstCaseNanos(model.Price, TokenEstimator.WithMargin(promptTokens), maxOutput);
 
         var outcome = await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, worstCase, request.Aborted);
@@ -25,8 +27,17 @@ public sealed class CreditCheck(Ledger ledger)
             ReserveStatus.UnknownAccount => (null, GatewayError.Unauthorized("The API key's account no longer exists.")),
             _ => (null, GatewayError.PaymentRequired(
                 $"Insufficient credits: this request to {model.Id} may cost up to ${Money.Format(Money.FromNanos(worstCase))} " +
-                $"(~{promptTokens} prompt tokens + up to {maxOutput} output tokens) but the account has ${Money.Format(Money.FromNanos(outcome.AvailableNanos))} available. " +
-                "Add credits or lower max_tokens.")),
+                $"(~{promptTokens} prompt tokens + up to {maxOutput} output tokens) but the account has ${Money.Format(Money.FromNanos(outcome.AvailableNanos))} available" +
+                AffordableOutput(model.Price, promptTokens, outcome.AvailableNanos) + ". Add credits or lower max_tokens.")),
         };
+    }
+
+    /// <summary>Like OpenRouter, tells the caller which <c>max_tokens</c> the balance would cover.</summary>
+    private static string AffordableOutput(PricePerMillion price, int promptTokens, long availableNanos)
+    {
+        var left = availableNanos - CostCalculator.WorstCaseNanos(price, TokenEstimator.WithMargin(promptTokens), 0);
+        var perToken = CostCalculator.WorstCaseNanos(price, 0, 1_000_000) / 1_000_000m;
+        if (left <= 0 || perToken <= 0) return "";
+        return $", enough for max_tokens up to {(long)(left / perToken)}";
     }
 }

@@ -1,0 +1,98 @@
+using ARouter.Cli;
+using Microsoft.Data.Sqlite;
+
+namespace ARouter.Tests.Cli;
+
+/// <summary>The CLI reads AROUTER_DATABASE from the environment, so these tests run one at a time.</summary>
+[Collection(nameof(EnvironmentCollection))]
+public sealed class CliTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), "arouter-tests", $"cli-{Guid.NewGuid():n}", "arouter.db");
+    private readonly string? _previous = Environment.GetEnvironmentVariable("AROUTER_DATABASE");
+
+    public CliTests() => Environment.SetEnvironmentVariable("AROUTER_DATABASE", $"Data Source={_path}");
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("AROUTER_DATABASE", _previous);
+        SqliteConnection.ClearAllPools();
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var code = await CliApp.RunAsync(args, output);
+        return (code, output.ToString());
+    }
+
+    private static string Field(string output, string name)
+        => output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith(name + " ", StringComparison.Ordinal))[name.Length..].Trim();
+
+    [Fact]
+    public async Task Accounts_create_prints_the_account_and_a_fresh_key_once()
+    {
+        var (code, output) = await RunAsync("accounts", "create", "--name", "me", "--credits", "5");
+        Assert.Equal(0, code);
+        Assert.StartsWith("acct_", Field(output, "account"));
+        var key = Field(output, "key");
+        Assert.StartsWith("lr_live_", key);
+        Assert.True(key.Length >= "lr_live_".Length + 32);
+        Assert.Equal("5 USD", Field(output, "balance"));
+        Assert.True(File.Exists(_path), "the SQLite file is created on first use");
+    }
+
+    [Fact]
+    public async Task Credits_add_and_keys_create_work_on_an_existing_account()
+    {
+        var account = Field((await RunAsync("accounts", "create", "--name", "me", "--credits", "1.25")).Output, "account");
+
+        var (creditCode, creditOutput) = await RunAsync("credits", "add", "--account", account, "--amount", "2.5");
+        Assert.Equal(0, creditCode);
+        Assert.Equal("3.75 USD", Field(creditOutput, "balance"));
+
+        var (keyCode, keyOutput) = await RunAsync("keys", "create", "--account", account, "--name", "ci");
+        Assert.Equal(0, keyCode);
+        Assert.StartsWith("lr_live_", Field(keyOutput, "key"));
+    }
+
+    [Fact]
+    public async Task Credits_add_to_an_unknown_account_fails_cleanly()
+    {
+        var (code, _) = await RunAsync("credits", "add", "--account", "acct_nope", "--amount", "1");
+        Assert.Equal(1, code);
+    }
+
+    [Fact]
+    public async Task Models_prints_the_catalog()
+    {
+        var (code, output) = await RunAsync("models");
+        Assert.Equal(0, code);
+        foreach (var id in (string[])["openai/gpt-5.4", "anthropic/claude-sonnet-4.6", "google/gemini-2.5-flash", "deepseek/deepseek-v3.2"])
+            Assert.Contains(id, output);
+    }
+
+    [Theory]
+    [InlineData("accounts", "create")]
+    [InlineData("credits", "add")]
+    [InlineData("keys", "create")]
+    [InlineData("models")]
+    [InlineData("serve")]
+    public async Task Every_command_has_help(params string[] command)
+    {
+        var output = new StringWriter();
+        var previous = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            Assert.Equal(0, await CliApp.RunAsync([.. command, "--help"], output));
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+        Assert.Contains("Usage", output.ToString());
+    }
+}
+
+[CollectionDefinition(nameof(EnvironmentCollection), DisableParallelization = true)]
+public sealed class EnvironmentCollection;

@@ -1,0 +1,136 @@
+using System.ClientModel;
+using System.Net;
+using System.Text.Json;
+using ARouter.Billing;
+using ARouter.Tests.FakeUpstream;
+using OpenAI;
+using OpenAI.Chat;
+using OpenAI.Embeddings;
+
+namespace ARouter.Tests.Endpoints;
+
+public sealed class ChatCompletionsTests(GatewayWithFakes fixture) : IClassFixture<GatewayWithFakes>
+{
+    private ChatClient Sdk(string model, string key) => new(model, new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = new Uri(fixture.Gateway.BaseAddress, "/v1") });
+
+    public static TheoryData<string> Providers => new(GatewayWithFakes.OpenAiWireProviders);
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task The_OpenAI_SDK_reaches_each_provider_at_its_real_path_with_the_provider_key(string provider)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var model = GatewayWithFakes.ChatModelOf(provider);
+        fixture.Fakes.Script(provider, FakeScript.Default);
+        var before = fixture.Fakes.RequestsTo(provider).Count;
+
+        var result = await Sdk(model.Id, account.Key).CompleteChatAsync([new UserChatMessage("Say hello.")]);
+
+        Assert.Equal(FakeScript.Default.Reply, result.Value.Content[0].Text);
+        Assert.Equal(model.Id, result.Value.Model);
+        Assert.StartsWith("gen-", result.Value.Id);
+        Assert.Equal(FakeScript.Default.PromptTokens, result.Value.Usage.InputTokenCount);
+
+        using var raw = JsonDocument.Parse(result.GetRawResponse().Content);
+        var expectedCost = Money.FromNanos(CostCalculator.CostNanos(model.Price, new TokenUsage(FakeScript.Default.PromptTokens, FakeScript.Default.CompletionTokens, FakeScript.Default.CachedTokens)));
+        Assert.Equal(expectedCost, raw.RootElement.GetProperty("usage").GetProperty("cost").GetDecimal());
+
+        var received = fixture.Fakes.RequestsTo(provider).Skip(before).Single();
+        Assert.Equal(GatewayWithFakes.Catalog.FindProvider(provider)!.ChatPath, received.Path);
+        Assert.Equal("Bearer " + FakeProviders.KeyFor(provider), received.Headers["authorization"]);
+        Assert.Equal(model.UpstreamId, received.Json.GetProperty("model").GetString());
+        Assert.DoesNotContain("lr_live_", string.Join(' ', received.Headers.Values) + received.Body + received.Query);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Streams_arrive_through_the_SDK_with_usage_from_every_provider(string provider)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var model = GatewayWithFakes.ChatModelOf(provider);
+        fixture.Fakes.Script(provider, FakeScript.Default);
+
+        var text = new System.Text.StringBuilder();
+        ChatTokenUsage? usage = null;
+        string? modelSeen = null;
+        await foreach (var update in Sdk(model.Id, account.Key).CompleteChatStreamingAsync([new UserChatMessage("Say hello.")]))
+        {
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+            usage = update.Usage ?? usage;
+            modelSeen ??= update.Model;
+        }
+
+        Assert.Equal(FakeScript.Default.Reply, text.ToString());
+        Assert.Equal(model.Id, modelSeen);
+        Assert.NotNull(usage);
+        Assert.Equal(FakeScript.Default.PromptTokens, usage.InputTokenCount);
+        Assert.Equal(FakeScript.Default.CompletionTokens, usage.OutputTokenCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task The_last_chunk_before_done_carries_usage_and_the_charged_cost(string provider)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var model = GatewayWithFakes.ChatModelOf(provider);
+        fixture.Fakes.Script(provider, FakeScript.Default);
+
+        using var request = fixture.Gateway.Request(HttpMethod.Post, "/v1/chat/completions", account.Key, GatewayWithFakes.ChatBody(model.Id, stream: true));
+        using var response = await fixture.Gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        var events = await GatewayWithFakes.ReadSseAsync(response);
+
+        Assert.Equal("[DONE]", events[^1]);
+        using var last = JsonDocument.Parse(events[^2]);
+        var usage = last.RootElement.GetProperty("usage");
+        Assert.Equal(FakeScript.Default.PromptTokens, usage.GetProperty("prompt_tokens").GetInt32());
+        var cost = usage.GetProperty("cost").GetDecimal();
+        Assert.True(cost > 0 || model.Price.Prompt == 0);
+        var ids = events.SkipLast(1).Select(e => JsonDocument.Parse(e).RootElement.GetProperty("id").GetString()).Distinct().ToList();
+        Assert.Single(ids);
+        Assert.StartsWith("gen-", ids[0]);
+        Assert.Equal(5 - cost, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+
+    [Fact]
+    public async Task Each_event_is_flushed_as_it_arrives()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        fixture.Fakes.Script("deepseek", FakeScript.Default with { Chunks = 4, ChunkDelay = TimeSpan.FromMilliseconds(400) });
+        try
+        {
+            using var request = fixture.Gateway.Request(HttpMethod.Post, "/v1/chat/completions", account.Key, GatewayWithFakes.ChatBody("deepseek/deepseek-chat", stream: true));
+            using var response = await fixture.Gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            await foreach (var _ in ARouter.Dialects.Sse.SseReader.ReadAsync(body, () => CancellationToken.None))
+            {
+                // The first event reached us while the provider was still writing the rest.
+                Assert.Equal(1, fixture.Fakes.OpenStreams);
+                break;
+            }
+        }
+        finally
+        {
+            fixture.Fakes.Script("deepseek", FakeScript.Default);
+        }
+    }
+
+    [Theory]
+    [InlineData("openai/text-embedding-3-small")]
+    [InlineData("mistral/mistral-embed")]
+    public async Task Embeddings_go_through_the_OpenAI_SDK_and_are_billed(string model)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var client = new EmbeddingClient(model, new ApiKeyCredential(account.Key), new OpenAIClientOptions { Endpoint = new Uri(fixture.Gateway.BaseAddress, "/v1") });
+
+        var result = await client.GenerateEmbeddingsAsync(["first text", "second text"]);
+
+        Assert.Equal(2, result.Value.Count);
+        Assert.True(result.Value[0].ToFloats().Length > 0);
+        using var raw = JsonDocument.Parse(result.GetRawResponse().Content);
+        Assert.Equal(model, raw.RootElement.GetProperty("model").GetString());
+        var cost = raw.RootElement.GetProperty("usage").GetProperty("cost").GetDecimal();
+        Assert.Equal(5 - cost, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+}

@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ARouter.Tests.FakeUpstream;
+
+/// <summary>
+/// One real HTTP server on a loopback port that plays every OpenAI-wire provider at <c>/{slug}/…</c>,
+/// speaking each one's real paths, usage placement, SSE framing and error bodies. It records every
+/// request and can be scripted to fail, delay or cut a stream.
+/// </summary>
+public sealed class FakeProviders : IAsyncDisposable
+{
+    private static readonly string[] AllSlugs = ["openai", "anthropic", "google", "deepseek", "xai", "kimi", "minimax", "mistral", "groq", "cohere", "nvidia", "dashscope"];
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentDictionary<string, FakeScript> _scripts = new();
+    private int _openStreams;
+    private int _cancelledStreams;
+
+    private FakeProviders(WebApplication app) => _app = app;
+
+    public Uri Address { get; private set; } = null!;
+    public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+    public int OpenStreams => Volatile.Read(ref _openStreams);
+    public int CancelledStreams => Volatile.Read(ref _cancelledStreams);
+
+    public static string KeyFor(string slug) => $"sk-fake-{slug}-0123456789";
+
+    public static async Task<FakeProviders> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fakes = new FakeProviders(app);
+        app.Map("/{slug}/{**path}", fakes.HandleAsync);
+        await app.StartAsync();
+        fakes.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return fakes;
+    }
+
+    public string BaseUrl(string slug) => new Uri(Address, "/" + slug).ToString();
+
+    /// <summary>The <c>&lt;SLUG&gt;_BASE_URL</c> and <c>&lt;SLUG&gt;_API_KEY</c> an operator would set to point the gateway here.</summary>
+    public IReadOnlyDictionary<string, string?> GatewayConfiguration()
+        => AllSlugs.SelectMany(slug => new[]
+        {
+            KeyValuePair.Create($"{slug.ToUpperInvariant()}_BASE_URL", (string?)BaseUrl(slug)),
+            KeyValuePair.Create($"{slug.ToUpperInvariant()}_API_KEY", (string?)KeyFor(slug)),
+        }).ToDictionary();
+
+    public IReadOnlyList<RecordedRequest> RequestsTo(string slug) => [.. _requests.Where(r => r.Slug == slug)];
+
+    public void Script(string slug, FakeScript script) => _scripts[slug] = script;
+
+    public void Reset()
+    {
+        _scripts.Clear();
+        _requests.Clear();
+    }
+
+    private FakeScript ScriptFor(string slug) => _scripts.GetValueOrDefault(slug, FakeScript.Default);
+
+    private async Task HandleAsync(HttpContext context, string slug, string? path)
+    {
+        var body = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync();
+        var providerPath = "/" + (path ?? "");
+        _requests.Enqueue(new RecordedRequest(slug, context.Request.Method, providerPath, context.Request.QueryString.Value ?? "",
+            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body));
+
+        if (!FakeProviderProfile.All.TryGetValue(slug, out var profile))
+        {
+            await WriteJsonAsync(context, 404, new JsonObject { ["error"] = new JsonObject { ["message"] = $"No fake for provider '{slug}'." } });
+            return;
+        }
+        var script = ScriptFor(slug);
+        if (script.Delay > TimeSpan.Zero) await Task.Delay(script.Delay, context.RequestAborted);
+
+        if (context.Request.Headers.Authorization.ToString() != "Bearer " + KeyFor(slug))
+        {
+            await WriteErrorAsync(context, profile, 401, "Incorrect API key provided.");
+            return;
+        }
+        if (script.FailStatus is { } failStatus)
+        {
+            if (failStatus == 429) context.Response.Headers.RetryAfter = "7";
+            await WriteErrorAsync(context, profile, failStatus, script.FailMessage);
+            return;
+        }
+        if (context.Request.Method != "POST" || (providerPath != profile.ChatPath && providerPath != profile.EmbeddingsPath))
+        {
+            await WriteErrorAsync(context, profile, 404, $"Unknown request URL: {context.Request.Method} {providerPath}.");
+            return;
+        }
+
+        JsonObject request;
+        try
+        {
+            request = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not an object");
+        }
+        catch (JsonException)
+        {
+            await WriteErrorAsync(context, profile, 400, "We could not parse the JSON body of your request.");
+            return;
+        }
+        if (await RejectAsync(context, profile, request)) return;
+
+        if (providerPath == profile.EmbeddingsPath) await WriteJsonAsync(context, 200, FakeEmbeddings.Response(request, script));
+        else if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, profile, script, request);
+        else await WriteJsonAsync(context, 200, new FakeChatResponses(profile, script, ModelOf(request)).Completion());
+    }
+
+    /// <summary>Refuses what the real provider refuses: missing fields, fields it does not accept, stream options without a stream.</summary>
+    private static async Task<bool> RejectAsync(HttpContext context, FakeProviderProfile profile, JsonObject request)
+    {
+        if (request["model"] is null)
+        {
+            await WriteErrorAsync(context, profile, 400, "you must provide a model parameter");
+            return true;
+        }
+        foreach (var field in profile.RejectedFields)
+        {
+            if (!request.ContainsKey(field)) continue;
+            if (profile.RejectedFieldsAre422) await WriteJsonAsync(context, 422, FakeErrorBodies.MistralExtraForbidden(field));
+            else await WriteErrorAsync(context, profile, 400, $"Unsupported parameter: '{field}' is not supported with this model.");
+            return true;
+        }
+        if (request.ContainsKey("stream_options") && request["stream"]?.GetValue<bool>() != true)
+        {
+            await WriteErrorAsync(context, profile, 400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+            return true;
+        }
+        return false;
+    }
+
+    private async Task StreamAsync(HttpContext context, FakeProviderProfile profile, FakeScript script, JsonObject request)
+    {
+        var usageAsked = request["stream_options"]?["include_usage"]?.GetValue<bool>() == true;
+        var responses = new FakeChatResponses(profile, script, ModelOf(request));
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        Interlocked.Increment(ref _openStreams);
+        try
+        {
+            await context.Response.StartAsync(context.RequestAborted);
+            if (profile.SendsKeepAliveComments) await WriteRawAsync(context, ": keep-alive\n\n");
+            var sent = 0;
+            foreach (var chunk in responses.ContentChunks(usageAsked))
+            {
+                if (sent > 0 && script.ChunkDelay > TimeSpan.Zero) await Task.Delay(script.ChunkDelay, context.RequestAborted);
+                await WriteEventAsync(context, chunk);
+                sent++;
+                if (sent == script.CutAfterChunks)
+                {
+                    // Let the chunks reach the gateway first: a reset discards data the peer has not read yet.
+                    await Task.Delay(200);
+                    context.Abort();
+                    return;
+                }
+                if (sent == script.ErrorEventAfterChunks)
+                {
+                    await WriteEventAsync(context, FakeChatResponses.ErrorEvent(script.FailMessage));
+                    return;
+                }
+            }
+            foreach (var chunk in responses.ClosingChunks(usageAsked)) await WriteEventAsync(context, chunk);
+            await WriteRawAsync(context, "data: [DONE]\n\n");
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (context.RequestAborted.IsCancellationRequested && script.CutAfterChunks is null) Interlocked.Increment(ref _cancelledStreams);
+            Interlocked.Decrement(ref _openStreams);
+        }
+    }
+
+    private static string ModelOf(JsonObject request) => request["model"]?.ToString() ?? "";
+
+    private static Task WriteEventAsync(HttpContext context, JsonObject chunk) => WriteRawAsync(context, "data: " + chunk.ToJsonString() + "\n\n");
+
+    private static async Task WriteRawAsync(HttpContext context, string text)
+    {
+        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, FakeProviderProfile profile, int status, string message)
+        => WriteJsonAsync(context, status, FakeErrorBodies.For(profile.Errors, status, message));
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, JsonObject body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

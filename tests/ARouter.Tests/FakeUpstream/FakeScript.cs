@@ -1,0 +1,38 @@
+namespace ARouter.Tests.FakeUpstream;
+
+/// <summary>What a fake provider does with the next requests it receives; tests swap scripts per provider.</summary>
+public sealed record FakeScript
+{
+    public static readonly FakeScript Default = new();
+
+    public string Reply { get; init; } = "Hello from the fake provider.";
+    public int PromptTokens { get; init; } = 12;
+    public int CompletionTokens { get; init; } = 7;
+    public int CachedTokens { get; init; }
+    public int ReasoningTokens { get; init; }
+
+    /// <summary>How many content chunks a stream splits <see cref="Reply"/> into.</summary>
+    public int Chunks { get; init; } = 5;
+
+    /// <summary>When set, the provider answers with this status and its own error body carrying <see cref="FailMessage"/>.</summary>
+    public int? FailStatus { get; init; }
+    public string FailMessage { get; init; } = "The fake provider failed on purpose.";
+
+    /// <summary>Time before the response headers are sent.</summary>
+    public TimeSpan Delay { get; init; }
+    public TimeSpan ChunkDelay { get; init; }
+
+    /// <summary>The connection is torn down (no terminator, no usage) after this many content chunks.</summary>
+    public int? CutAfterChunks { get; init; }
+
+    /// <summary>An in-stream error event, in the provider's shape, replaces the rest of the stream after this many chunks.</summary>
+    public int? ErrorEventAfterChunks { get; init; }
+
+    /// <summary>The provider reports no usage at all, as some self-hosted backends do.</summary>
+    public bool OmitUsage { get; init; }
+
+    /// <summary>Answer with a function call instead of text.</summary>
+    public FakeToolCall? ToolCall { get; init; }
+}
+
+public sealed record FakeToolCall(string Name, string ArgumentsJson);
