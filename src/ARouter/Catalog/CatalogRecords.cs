@@ -36,13 +36,20 @@ public enum StreamUsageMode
 public sealed record ProviderQuirks
 {
     [JsonPropertyName("stream_usage")] public StreamUsageMode StreamUsage { get; init; } = StreamUsageMode.IncludeUsage;
-    [JsonPropertyName("max_tokens_field")] public string MaxTokensField { get; init; } = "max_tokens";
+    [JsonPropertyName("max_tokens_field")] public string MaxTokensField { get => field ??= "max_tokens"; init; }
     /// <summary>Moonshot reports stream usage inside <c>choices[0].usage</c> rather than at the top level.</summary>
     [JsonPropertyName("usage_in_choice")] public bool UsageInChoice { get; init; }
     [JsonPropertyName("rejects_stream_options")] public bool RejectsStreamOptions { get; init; }
     /// <summary>Groq historically reported stream usage under <c>x_groq.usage</c>.</summary>
     [JsonPropertyName("usage_location")] public string? UsageLocation { get; init; }
-    [JsonPropertyName("error_shape")] public string ErrorShape { get; init; } = "openai";
+    [JsonPropertyName("error_shape")] public string ErrorShape { get => field ??= "openai"; init; }
+    /// <summary>
+    /// Request fields the provider refuses. Plain top-level names are dropped before sending (as OpenRouter
+    /// ignores unsupported parameters); entries such as <c>messages[].name</c> are notes for the codecs.
+    /// </summary>
+    [JsonPropertyName("unsupported_fields")] public IReadOnlyList<string> UnsupportedFields { get => field ??= []; init; }
+    /// <summary>OpenAI field name → the provider's name for it, e.g. Mistral's <c>seed</c> → <c>random_seed</c>.</summary>
+    [JsonPropertyName("renamed_fields")] public IReadOnlyDictionary<string, string> RenamedFields { get => field ??= new Dictionary<string, string>(); init; }
 }
 
 public sealed record ProviderRecord
@@ -54,7 +61,7 @@ public sealed record ProviderRecord
     [JsonPropertyName("auth")] public AuthStyle Auth { get; init; }
     [JsonPropertyName("chat_path")] public required string ChatPath { get; init; }
     [JsonPropertyName("embeddings_path")] public string? EmbeddingsPath { get; init; }
-    [JsonPropertyName("quirks")] public ProviderQuirks Quirks { get; init; } = new();
+    [JsonPropertyName("quirks")] public ProviderQuirks Quirks { get => field ??= new(); init; }
 }
 
 /// <summary>List prices in USD per million tokens, as the providers publish them.</summary>
@@ -84,19 +91,23 @@ public sealed record ModelRecord
     /// <summary>The exact model string the provider's API expects.</summary>
     [JsonPropertyName("upstream_id")] public required string UpstreamId { get; init; }
     [JsonPropertyName("name")] public string? Name { get; init; }
-    [JsonPropertyName("kind")] public string Kind { get; init; } = "chat";
+    [JsonPropertyName("kind")] public string Kind { get => field ??= "chat"; init; }
     [JsonPropertyName("context_length")] public int ContextLength { get; init; }
     [JsonPropertyName("max_output_tokens")] public int? MaxOutputTokens { get; init; }
-    [JsonPropertyName("price_per_mtok")] public PricePerMillion Price { get; init; } = new();
-    [JsonPropertyName("capabilities")] public ModelCapabilities Capabilities { get; init; } = new();
+    [JsonPropertyName("price_per_mtok")] public PricePerMillion Price { get => field ??= new(); init; }
+    [JsonPropertyName("capabilities")] public ModelCapabilities Capabilities { get => field ??= new(); init; }
 
     [JsonIgnore] public bool IsEmbedding => Kind == "embedding";
 }
 
+/// <remarks>
+/// Reference-typed properties fall back to their default in the getter because System.Text.Json's source
+/// generator passes null for init-only properties an override file leaves out.
+/// </remarks>
 public sealed record CatalogDocument
 {
-    [JsonPropertyName("providers")] public List<ProviderRecord> Providers { get; init; } = [];
-    [JsonPropertyName("models")] public List<ModelRecord> Models { get; init; } = [];
+    [JsonPropertyName("providers")] public List<ProviderRecord> Providers { get => field ??= []; init; }
+    [JsonPropertyName("models")] public List<ModelRecord> Models { get => field ??= []; init; }
 }
 
 [JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]

@@ -60,7 +60,7 @@ public static class GatewayEndpoint
         }
         catch (Exception e)
         {
-            Log.UnexpectedFailure(logger, requestId, e.GetType().Name);
+            Log.UnexpectedFailure(logger, requestId, e.GetType().Name, e.StackTrace);
             error = new GatewayError(ErrorStage.Internal, 500, $"Internal error (request {requestId}).");
         }
 

@@ -17,8 +17,9 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Information, "Request {RequestId}: client disconnected mid-stream")]
     public static partial void ClientDisconnected(ILogger logger, string requestId);
 
-    [LoggerMessage(1003, LogLevel.Error, "Request {RequestId} failed unexpectedly: {ExceptionType}")]
-    public static partial void UnexpectedFailure(ILogger logger, string requestId, string exceptionType);
+    /// <summary>Type and stack trace only: an exception's message can quote request content.</summary>
+    [LoggerMessage(1003, LogLevel.Error, "Request {RequestId} failed unexpectedly: {ExceptionType} {StackTrace}")]
+    public static partial void UnexpectedFailure(ILogger logger, string requestId, string exceptionType, string? stackTrace);
 
     [LoggerMessage(2000, LogLevel.Error, "Ledger batch of {Count} failed ({ExceptionType}); retrying in {DelayMs} ms")]
     public static partial void LedgerBatchFailed(ILogger logger, int count, string exceptionType, double delayMs);

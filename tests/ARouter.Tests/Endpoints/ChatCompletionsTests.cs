@@ -93,6 +93,42 @@ public sealed class ChatCompletionsTests(GatewayWithFakes fixture) : IClassFixtu
         Assert.Equal(5 - cost, await fixture.Gateway.BalanceAsync(account.Key));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Common_OpenAI_fields_reach_each_provider_in_the_form_it_accepts(string provider)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var model = GatewayWithFakes.ChatModelOf(provider);
+        var quirks = GatewayWithFakes.Catalog.FindProvider(provider)!.Quirks;
+        var body = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["model"] = model.Id,
+            ["messages"] = new[] { new { role = "system", content = "Be brief." }, new { role = "user", content = "Say hello." } },
+            ["max_tokens"] = 50,
+            ["temperature"] = 0.7,
+            ["seed"] = 7,
+            ["store"] = false,
+            ["stream"] = true,
+            ["stream_options"] = new { include_usage = false },
+        });
+
+        using var request = fixture.Gateway.Request(HttpMethod.Post, "/v1/chat/completions", account.Key, body);
+        using var response = await fixture.Gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var events = await GatewayWithFakes.ReadSseAsync(response);
+
+        // The fake refuses what the real provider refuses, so a 200 with usage means the body was acceptable.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("[DONE]", events[^1]);
+        Assert.True(JsonDocument.Parse(events[^2]).RootElement.GetProperty("usage").GetProperty("cost").GetDecimal() >= 0);
+        var sent = fixture.Fakes.RequestsTo(provider)[^1].Json;
+        Assert.Equal(50, sent.GetProperty(quirks.MaxTokensField).GetInt32());
+        Assert.Equal(0.7, sent.GetProperty("temperature").GetDouble());
+        Assert.Equal(7, sent.GetProperty(quirks.RenamedFields.GetValueOrDefault("seed", "seed")).GetInt32());
+        foreach (var field in quirks.UnsupportedFields) Assert.False(sent.TryGetProperty(field, out _), $"{provider} refuses '{field}'");
+        if (!quirks.RejectsStreamOptions && quirks.StreamUsage == ARouter.Catalog.StreamUsageMode.IncludeUsage)
+            Assert.True(sent.GetProperty("stream_options").GetProperty("include_usage").GetBoolean(), "the gateway needs usage to bill, whatever the caller asked");
+    }
+
     [Fact]
     public async Task Each_event_is_flushed_as_it_arrives()
     {

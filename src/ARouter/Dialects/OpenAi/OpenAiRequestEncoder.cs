@@ -24,14 +24,23 @@ public static class OpenAiRequestEncoder
         using var json = new Utf8JsonWriter(output, ARouter.Dialects.JsonWriting.Options);
         json.WriteStartObject();
         json.WriteString("model", model.UpstreamId);
+        var quirks = provider.Quirks;
         foreach (var property in root.EnumerateObject())
         {
-            if (GatewayOnlyFields.Contains(property.Name)) continue;
-            property.WriteTo(json);
+            if (GatewayOnlyFields.Contains(property.Name) || quirks.UnsupportedFields.Contains(property.Name)) continue;
+            if (quirks.RenamedFields.TryGetValue(property.Name, out var providerName))
+            {
+                json.WritePropertyName(providerName);
+                property.Value.WriteTo(json);
+            }
+            else
+            {
+                property.WriteTo(json);
+            }
         }
 
-        if (request.MaxTokens is { } maxTokens) json.WriteNumber(provider.Quirks.MaxTokensField, maxTokens);
-        if (request.Stream) WriteStreamOptions(json, root, provider.Quirks);
+        if (request.MaxTokens is { } maxTokens) json.WriteNumber(quirks.MaxTokensField, maxTokens);
+        if (request.Stream) WriteStreamOptions(json, root, quirks);
         json.WriteEndObject();
     }
 
