@@ -50,16 +50,16 @@ public sealed class ChatCompletionHandler(
             OpenAiRequestEncoder.EncodeFromOpenAi(body, chat, target.Model, target.Provider);
             var uri = target.Endpoint.Resolve(target.Provider.ChatPath);
             var (call, sendError) = await upstream.SendAsync(target.Endpoint, null, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, request.Aborted);
-            if (call is null) return Fail(request, facts, reservation, sendError!);
+            if (call is null) return facts.Fail(logger, reservation, sendError!);
             using (call)
             {
                 if (!call.Response.IsSuccessStatusCode)
-                    return Fail(request, facts, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
+                    return facts.Fail(logger, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
 
                 var result = chat.Stream
                     ? await streamRelay.RelayAsync(request, call, facts, reservation, promptTokens, TimeSpan.FromSeconds(upstream.Options.StreamIdleTimeoutSeconds))
                     : await completionRelay.RelayAsync(request, call, facts, reservation, promptTokens);
-                if (result is not null) return Fail(request, facts, reservation, result);
+                if (result is not null) return facts.Fail(logger, reservation, result);
             }
             Log.RequestCompleted(logger, request.RequestId, "chat.completions", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug,
                 facts.Status, (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, facts.Usage.PromptTokens, facts.Usage.CompletionTokens, facts.ChargedNanos);
@@ -67,21 +67,8 @@ public sealed class ChatCompletionHandler(
         }
         finally
         {
-            // Anything that left without settling (an exception, a cancelled client before the first byte) costs nothing.
-            if (!reservation.IsEnded)
-            {
-                facts.Status = request.Aborted.IsCancellationRequested ? 499 : 500;
-                reservation.Release(facts.ToRecord());
-            }
+            facts.ReleaseIfOpen(reservation);
         }
     }
 
-    private GatewayError Fail(GatewayRequest request, GenerationFacts facts, Reservation reservation, GatewayError error)
-    {
-        facts.Status = error.Status;
-        facts.ErrorType = error.Stage.ToString();
-        reservation.Release(facts.ToRecord());
-        Log.UpstreamFailed(logger, request.RequestId, facts.Target.Provider.Slug, error.Stage.ToString(), error.Status);
-        return error;
-    }
 }

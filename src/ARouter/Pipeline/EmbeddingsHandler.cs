@@ -43,21 +43,17 @@ public sealed class EmbeddingsHandler(
             OpenAiEmbeddingDecoder.EncodeForProvider(body, embedding, target.Model.UpstreamId);
             var content = new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } };
             var (call, sendError) = await upstream.SendAsync(target.Endpoint, null, target.Endpoint.Resolve(target.Provider.EmbeddingsPath), content, false, request.Aborted);
-            if (call is null) return Fail(facts, reservation, sendError!);
+            if (call is null) return facts.Fail(logger, reservation, sendError!);
             using (call)
             {
                 if (!call.Response.IsSuccessStatusCode)
-                    return Fail(facts, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
+                    return facts.Fail(logger, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
                 return await RelayAsync(request, call, facts, reservation, promptTokens);
             }
         }
         finally
         {
-            if (!reservation.IsEnded)
-            {
-                facts.Status = request.Aborted.IsCancellationRequested ? 499 : 500;
-                reservation.Release(facts.ToRecord());
-            }
+            facts.ReleaseIfOpen(reservation);
         }
     }
 
@@ -71,7 +67,7 @@ public sealed class EmbeddingsHandler(
         }
         catch (Exception e) when (e is JsonException or IOException or HttpRequestException)
         {
-            return Fail(facts, reservation, new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned an unreadable embeddings response."));
+            return facts.Fail(logger, reservation, new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned an unreadable embeddings response."));
         }
         using (document)
         {
@@ -98,12 +94,4 @@ public sealed class EmbeddingsHandler(
         return null;
     }
 
-    private GatewayError Fail(GenerationFacts facts, Reservation reservation, GatewayError error)
-    {
-        facts.Status = error.Status;
-        facts.ErrorType = error.Stage.ToString();
-        reservation.Release(facts.ToRecord());
-        Log.UpstreamFailed(logger, facts.GenerationId, facts.Target.Provider.Slug, error.Stage.ToString(), error.Status);
-        return error;
-    }
 }

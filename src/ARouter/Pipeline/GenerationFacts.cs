@@ -1,7 +1,10 @@
 using ARouter.Billing;
+using ARouter.Dialects.Canonical;
 using ARouter.Endpoints;
+using ARouter.Observability;
 using ARouter.Routing;
 using ARouter.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace ARouter.Pipeline;
 
@@ -18,6 +21,24 @@ public sealed class GenerationFacts(GatewayRequest request, RouteTarget target, 
     public long ChargedNanos { get; set; }
     public long? FirstByteMs { get; private set; }
     public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>Ends the reservation without a charge because the call failed, records why, and passes the error on.</summary>
+    public GatewayError Fail(ILogger logger, Reservation reservation, GatewayError error)
+    {
+        Status = error.Status;
+        ErrorType = error.Stage.ToString();
+        reservation.Release(ToRecord());
+        Log.UpstreamFailed(logger, request.RequestId, Target.Provider.Slug, error.Stage.ToString(), error.Status);
+        return error;
+    }
+
+    /// <summary>For a <c>finally</c>: a reservation nothing settled (an exception, a client gone before the first byte) costs nothing.</summary>
+    public void ReleaseIfOpen(Reservation reservation)
+    {
+        if (reservation.IsEnded) return;
+        Status = request.Aborted.IsCancellationRequested ? 499 : 500;
+        reservation.Release(ToRecord());
+    }
 
     public void MarkFirstByte() => FirstByteMs ??= (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
 

@@ -181,6 +181,27 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.Equal(5 - cost, await fixture.Gateway.BalanceAsync(account.Key));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_provider_that_reports_no_usage_is_billed_by_the_gateways_own_token_count(bool stream)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        fixture.Fakes.Script("nvidia", FakeScript.Default with { OmitUsage = true, Reply = "one two three four five six seven eight" });
+        var model = GatewayWithFakes.ChatModelOf("nvidia");
+        var (status, body) = await ChatAsync(account.Key, "nvidia", stream, maxTokens: 100);
+        fixture.Fakes.Script("nvidia", FakeScript.Default);
+
+        Assert.Equal(200, status);
+        var usage = body.GetProperty("usage");
+        Assert.True(usage.GetProperty("prompt_tokens").GetInt32() > 0);
+        Assert.True(usage.GetProperty("completion_tokens").GetInt32() >= 8);
+        var (_, generation) = await fixture.Gateway.SendJsonAsync(HttpMethod.Get, "/api/v1/generations/" + body.GetProperty("id").GetString(), account.Key);
+        Assert.True(generation.GetProperty("data").GetProperty("tokens_counted_by_gateway").GetBoolean());
+        Assert.Equal(usage.GetProperty("cost").GetDecimal(), generation.GetProperty("data").GetProperty("cost").GetDecimal());
+        Assert.Equal(model.Id, generation.GetProperty("data").GetProperty("model").GetString());
+    }
+
     private static async Task Eventually(Func<bool> condition) => await Eventually(() => Task.FromResult(condition()));
 
     private static async Task Eventually(Func<Task<bool>> condition)
