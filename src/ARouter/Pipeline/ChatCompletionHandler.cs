@@ -55,6 +55,8 @@ public sealed class ChatCompletionHandler(
             {
                 if (!call.Response.IsSuccessStatusCode)
                     return facts.Fail(logger, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
+                if (chat.Stream && call.Response.Content.Headers.ContentType?.MediaType == "application/json")
+                    return facts.Fail(logger, reservation, await UpstreamErrorMapper.MapJsonInsteadOfStreamAsync(target.Provider.Slug, call.Response, request.Aborted));
 
                 var result = chat.Stream
                     ? await streamRelay.RelayAsync(request, call, facts, reservation, promptTokens, TimeSpan.FromSeconds(upstream.Options.StreamIdleTimeoutSeconds))

@@ -43,6 +43,7 @@ public sealed class OpenAiCompletionRelay(TokenEstimator tokens)
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 return new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned an unexpected response shape.");
+            if (UpstreamErrorMapper.FromSuccessBody(target.Provider.Slug, root) is { } reportedError) return reportedError;
 
             JsonElement? upstreamUsage = OpenAiUsage.TryFind(root, out var found) ? found : null;
             var usage = upstreamUsage is { } u ? OpenAiUsage.Read(u) : null;

@@ -54,9 +54,9 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
                 using (document)
                 {
                     var chunk = document.RootElement;
-                    if (chunk.TryGetProperty("error", out var upstreamError))
+                    if (UpstreamErrorMapper.FromSuccessBody(facts.Target.Provider.Slug, chunk) is { } reportedError)
                     {
-                        failure = new GatewayError(ErrorStage.UpstreamStream, 502, $"Provider '{facts.Target.Provider.Slug}' reported an error mid-stream: {UpstreamErrorMapper.ExtractMessage(JsonSerializer.SerializeToUtf8Bytes(upstreamError)) ?? "no message"}");
+                        failure = reportedError with { Stage = ErrorStage.UpstreamStream, Status = 502 };
                         break;
                     }
                     OpenAiStreamText.AppendChunkText(chunk, generated);

@@ -87,18 +87,36 @@ public sealed class BadInputTests(GatewayWithFakes fixture) : IClassFixture<Gate
     }
 }
 
-/// <summary>A gateway with a 1 KiB body limit and no key for Cohere, to exercise 413 and 403.</summary>
-public sealed class SmallLimitsGateway : GatewayWithFakes
+/// <summary>A gateway with a 1 KiB body limit, no key for Cohere and a wrong key for Groq: 413, 403 and a refused key.</summary>
+public sealed class RestrictedGateway : GatewayWithFakes
 {
+    public const string WrongGroqKey = "gsk_wrong0123456789abcdefWRONG";
+
     protected override IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?>
     {
         ["ARouter:MaxRequestBodyBytes"] = "1024",
         ["COHERE_API_KEY"] = "",
+        ["GROQ_API_KEY"] = WrongGroqKey,
     };
 }
 
-public sealed class RequestLimitTests(SmallLimitsGateway fixture) : IClassFixture<SmallLimitsGateway>
+public sealed class OperatorConfigurationTests(RestrictedGateway fixture) : IClassFixture<RestrictedGateway>
 {
+    [Fact]
+    public async Task A_provider_refusing_the_gateways_key_is_502_and_no_fragment_of_that_key_reaches_the_caller()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(1);
+        var (status, json) = await fixture.Gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, GatewayWithFakes.ChatBody(GatewayWithFakes.ChatModelOf("groq").Id, maxTokens: 10));
+
+        Assert.Equal(502, status);
+        var message = json.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Contains("401", message);
+        Assert.Contains("Incorrect API key", message);
+        Assert.DoesNotContain("gsk_wr", message);
+        Assert.DoesNotContain("WRONG", message);
+        Assert.Equal(1m, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+
     [Fact]
     public async Task A_body_over_the_limit_is_413_and_costs_nothing()
     {
@@ -109,7 +127,7 @@ public sealed class RequestLimitTests(SmallLimitsGateway fixture) : IClassFixtur
 
         Assert.Equal(413, status);
         Assert.Contains("1024", json.GetProperty("error").GetProperty("message").GetString());
-        Assert.Empty(fixture.Fakes.Requests);
+        Assert.Empty(fixture.Fakes.RequestsTo("deepseek"));
         Assert.Equal(1m, await fixture.Gateway.BalanceAsync(account.Key));
     }
 

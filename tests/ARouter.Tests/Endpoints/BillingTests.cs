@@ -202,6 +202,28 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.Equal(model.Id, generation.GetProperty("data").GetProperty("model").GetString());
     }
 
+    [Theory]
+    [InlineData(1008, false, 502)]
+    [InlineData(2013, false, 400)]
+    [InlineData(1002, false, 429)]
+    [InlineData(1008, true, 502)]
+    public async Task A_MiniMax_error_inside_an_HTTP_200_is_an_error_and_costs_nothing(int code, bool stream, int expected)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(1);
+        fixture.Fakes.Script("minimax", FakeScript.Default with { BaseRespErrorCode = code, FailMessage = "insufficient balance 5521" });
+        var model = GatewayWithFakes.ChatModelOf("minimax").Id;
+        using var request = fixture.Gateway.Request(HttpMethod.Post, "/v1/chat/completions", account.Key, GatewayWithFakes.ChatBody(model, stream, 100));
+        using var response = await fixture.Gateway.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        fixture.Fakes.Script("minimax", FakeScript.Default);
+
+        Assert.Equal(expected, (int)response.StatusCode);
+        Assert.Contains("insufficient balance 5521", text);
+        Assert.Contains(code.ToString(), text);
+        Assert.DoesNotContain("[DONE]", text);
+        Assert.Equal(1m, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+
     private static async Task Eventually(Func<bool> condition) => await Eventually(() => Task.FromResult(condition()));
 
     private static async Task Eventually(Func<Task<bool>> condition)

@@ -86,9 +86,13 @@ public sealed class FakeProviders : IAsyncDisposable
         var script = ScriptFor(slug);
         if (script.Delay > TimeSpan.Zero) await Task.Delay(script.Delay, context.RequestAborted);
 
-        if (context.Request.Headers.Authorization.ToString() != "Bearer " + KeyFor(slug))
+        var presented = context.Request.Headers.Authorization.ToString();
+        if (presented != "Bearer " + KeyFor(slug))
         {
-            await WriteErrorAsync(context, profile, 401, "Incorrect API key provided.");
+            // Providers echo a masked copy of the key they were given.
+            var key = presented.StartsWith("Bearer ") ? presented[7..] : presented;
+            var masked = key.Length > 8 ? key[..6] + "*****" + key[^4..] : "***";
+            await WriteErrorAsync(context, profile, 401, $"Incorrect API key provided: {masked}. You can find your API key in your account settings.");
             return;
         }
         if (script.FailStatus is { } failStatus)
@@ -115,6 +119,11 @@ public sealed class FakeProviders : IAsyncDisposable
         }
         if (await RejectAsync(context, profile, request)) return;
 
+        if (script.BaseRespErrorCode is { } code)
+        {
+            await WriteJsonAsync(context, 200, new JsonObject { ["id"] = Guid.NewGuid().ToString("n"), ["choices"] = null, ["base_resp"] = new JsonObject { ["status_code"] = code, ["status_msg"] = script.FailMessage } });
+            return;
+        }
         if (providerPath == profile.EmbeddingsPath) await WriteJsonAsync(context, 200, FakeEmbeddings.Response(request, script));
         else if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, profile, script, request);
         else await WriteJsonAsync(context, 200, new FakeChatResponses(profile, script, ModelOf(request)).Completion());

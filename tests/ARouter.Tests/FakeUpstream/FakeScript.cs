@@ -31,6 +31,9 @@ public sealed record FakeScript
     /// <summary>The provider reports no usage at all, as some self-hosted backends do.</summary>
     public bool OmitUsage { get; init; }
 
+    /// <summary>MiniMax only: HTTP 200 whose <c>base_resp</c> carries this non-zero status code, as MiniMax reports some failures.</summary>
+    public int? BaseRespErrorCode { get; init; }
+
     /// <summary>Answer with a function call instead of text.</summary>
     public FakeToolCall? ToolCall { get; init; }
 }
