@@ -2,6 +2,7 @@ using System.Net;
 using ARouter.Auth;
 using ARouter.Billing;
 using ARouter.Catalog;
+using ARouter.Limits;
 using ARouter.Endpoints;
 using ARouter.Observability;
 using ARouter.Pipeline;
@@ -51,20 +52,30 @@ public static class GatewayApp
     {
         services.Configure<GatewayOptions>(configuration.GetSection("ARouter"));
         services.Configure<UpstreamOptions>(configuration.GetSection("ARouter:Upstream"));
+        services.Configure<RateLimitOptions>(configuration.GetSection("ARouter:Limits"));
         services.AddSingleton(TimeProvider.System);
 
         services.AddSingleton(_ => ModelCatalog.Load(configuration["AROUTER_CATALOG"]));
         services.AddSingleton<ProviderDirectory>();
         services.AddSingleton<ModelResolver>();
+        services.AddSingleton<ProviderAccess>();
+        services.AddSingleton(_ => ProviderKeyCipher.FromConfiguration(configuration));
+        services.AddSingleton<ProviderCredentials>();
+        services.AddSingleton<KeyEndpoints>();
+        services.AddSingleton<ProviderKeyEndpoints>();
+        services.AddHostedService<KeyCacheRefresher>();
 
         var store = OpenStore(configuration);
         services.AddSingleton(store);
         services.AddSingleton<IAccountStore>(store);
         services.AddSingleton<IKeyStore>(store);
+        services.AddSingleton<IProviderKeyStore>(store);
         services.AddSingleton<ILedgerStore>(store);
         services.AddSingleton<IDatabaseHealth>(store);
 
         services.AddSingleton<KeyAuthenticator>();
+        services.AddSingleton<IRateLimiter, GcraRateLimiter>();
+        services.AddSingleton<KeyRateLimits>();
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton<LedgerWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());

@@ -7,4 +7,6 @@ public sealed record GatewayOptions
     public long MaxRequestBodyBytes { get; init; } = 32 * 1024 * 1024;
     /// <summary>JSON nesting limit for request bodies.</summary>
     public int MaxJsonDepth { get; init; } = 64;
+    /// <summary>What a request sent with the caller's own provider key (BYOK) costs, as a percentage of its catalog price.</summary>
+    public decimal ByokFeePercent { get; init; }
 }

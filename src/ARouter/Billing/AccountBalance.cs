@@ -16,4 +16,20 @@ public sealed class AccountBalance(string accountId, long committed)
 
     public long Available => Committed - Unflushed - Reserved;
     public long Balance => Committed - Unflushed;
+
+    /// <summary>Spend of this account's keys that carry a limit, guarded by the same lock as the balance.</summary>
+    public Dictionary<string, KeySpend> Keys { get; } = new(StringComparer.Ordinal);
 }
+
+/// <summary>What one key with a spend limit has used and holds; reserved under its account's lock.</summary>
+public sealed class KeySpend(long usedNanos)
+{
+    public long LimitNanos { get; set; }
+    public long UsedNanos { get; set; } = usedNanos;
+    public long ReservedNanos { get; set; }
+
+    public long Remaining => LimitNanos - UsedNanos - ReservedNanos;
+}
+
+/// <summary>A key's spend limit as its record states it, with the usage the database had when the record was read.</summary>
+public readonly record struct KeyLimit(long LimitNanos, long UsedNanos);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ARouter.Billing;
 
-public enum ReserveStatus { Reserved, InsufficientCredits, UnknownAccount }
+public enum ReserveStatus { Reserved, InsufficientCredits, KeyLimitReached, UnknownAccount }
 
 public readonly record struct ReserveOutcome(ReserveStatus Status, Reservation? Reservation, long AvailableNanos);
 
@@ -20,18 +20,34 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
     private static readonly TimeSpan DurableWait = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Task<AccountBalance?>> _accounts = new(StringComparer.Ordinal);
 
-    public async ValueTask<ReserveOutcome> ReserveAsync(string accountId, string keyId, string generationId, long amountNanos, CancellationToken ct)
+    /// <param name="keyLimit">The key's own spend limit, held exactly like the balance; null for a key without one.</param>
+    public async ValueTask<ReserveOutcome> ReserveAsync(string accountId, string keyId, string generationId, long amountNanos, CancellationToken ct, KeyLimit? keyLimit = null)
     {
         var account = await GetAsync(accountId, ct);
         if (account is null) return new ReserveOutcome(ReserveStatus.UnknownAccount, null, 0);
         lock (account)
         {
             account.LastTouched = clock.GetTimestamp();
+            KeySpend? spend = null;
+            if (keyLimit is { } limit)
+            {
+                if (!account.Keys.TryGetValue(keyId, out spend)) account.Keys[keyId] = spend = new KeySpend(limit.UsedNanos);
+                spend.LimitNanos = limit.LimitNanos;
+                if (spend.Remaining < amountNanos) return new ReserveOutcome(ReserveStatus.KeyLimitReached, null, Math.Max(0, spend.Remaining));
+            }
             var available = account.Available;
             if (available < amountNanos) return new ReserveOutcome(ReserveStatus.InsufficientCredits, null, Math.Max(0, available));
             account.Reserved += amountNanos;
-            return new ReserveOutcome(ReserveStatus.Reserved, new Reservation(this, account, keyId, generationId, amountNanos), available - amountNanos);
+            if (spend is not null) spend.ReservedNanos += amountNanos;
+            return new ReserveOutcome(ReserveStatus.Reserved, new Reservation(this, account, spend, keyId, generationId, amountNanos), available - amountNanos);
         }
+    }
+
+    /// <summary>What a key has spent as this process knows it (settled charges included), or null when it has not been used here.</summary>
+    public long? KeyUsage(string accountId, string keyId)
+    {
+        if (!_accounts.TryGetValue(accountId, out var loading) || !loading.IsCompletedSuccessfully || loading.Result is not { } account) return null;
+        lock (account) return account.Keys.TryGetValue(keyId, out var spend) ? spend.UsedNanos : null;
     }
 
     /// <summary>The balance as callers see it: committed minus charges waiting to be written.</summary>
@@ -62,9 +78,14 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
         lock (account)
         {
             account.Reserved -= reservation.AmountNanos;
-            // Never below zero: a request that cost more than was reserved is charged at most what is left.
-            charge = Math.Clamp(costNanos, 0, Math.Max(0, account.Committed - account.Unflushed - account.Reserved));
+            var spend = reservation.KeySpend;
+            if (spend is not null) spend.ReservedNanos -= reservation.AmountNanos;
+            // Never below zero, never past the key's limit: a request that cost more than was reserved is charged at most what is left.
+            var ceiling = Math.Max(0, account.Committed - account.Unflushed - account.Reserved);
+            if (spend is not null) ceiling = Math.Min(ceiling, Math.Max(0, spend.Remaining));
+            charge = Math.Clamp(costNanos, 0, ceiling);
             account.Unflushed += charge;
+            if (spend is not null) spend.UsedNanos += charge;
         }
 
         var entry = new ChargeEntry(account.AccountId, charge, Ids.NewTransactionId(), generation with { CostNanos = charge });
@@ -77,7 +98,11 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
     internal void Release(Reservation reservation, GenerationRecord? generation)
     {
         var account = reservation.Account;
-        lock (account) account.Reserved -= reservation.AmountNanos;
+        lock (account)
+        {
+            account.Reserved -= reservation.AmountNanos;
+            if (reservation.KeySpend is { } spend) spend.ReservedNanos -= reservation.AmountNanos;
+        }
         if (generation is not null) writer.Post(new GenerationOnlyEntry(generation with { CostNanos = 0 }));
     }
 

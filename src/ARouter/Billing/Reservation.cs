@@ -12,22 +12,24 @@ public sealed class Reservation
     private readonly Ledger _ledger;
     private int _ended;
 
-    internal Reservation(Ledger ledger, AccountBalance account, string keyId, string generationId, long amountNanos)
+    internal Reservation(Ledger ledger, AccountBalance account, KeySpend? keySpend, string keyId, string generationId, long amountNanos)
     {
         _ledger = ledger;
         Account = account;
+        KeySpend = keySpend;
         KeyId = keyId;
         GenerationId = generationId;
         AmountNanos = amountNanos;
     }
 
     internal AccountBalance Account { get; }
+    internal KeySpend? KeySpend { get; }
     public string KeyId { get; }
     public string GenerationId { get; }
     public long AmountNanos { get; }
     public bool IsEnded => Volatile.Read(ref _ended) != 0;
 
-    /// <summary>Charges the real cost (capped at what the account holds) and waits until the charge is durable.</summary>
+    /// <summary>Charges the real cost (capped at what the account holds and the key may still spend) and waits until the charge is durable.</summary>
     /// <returns>The amount charged, in nano-USD.</returns>
     public async ValueTask<long> SettleAsync(long costNanos, GenerationRecord generation)
     {

@@ -114,6 +114,7 @@ public static class AccountEndpoints
         if (t.PromptTokens is { } p) json.WriteNumber("prompt_tokens", p); else json.WriteNull("prompt_tokens");
         if (t.CompletionTokens is { } c) json.WriteNumber("completion_tokens", c); else json.WriteNull("completion_tokens");
         WriteOptional(json, "key_id", t.KeyId);
+        json.WriteBoolean("byok", t.Byok);
         json.WriteEndObject();
     }
 

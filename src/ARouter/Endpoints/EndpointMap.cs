@@ -13,6 +13,12 @@ namespace ARouter.Endpoints;
 /// <summary>Every route the gateway serves. Endpoints are thin: they pick the dialect and hand over to the pipeline.</summary>
 public static class EndpointMap
 {
+    /// <summary>An ARouter API endpoint (OpenAI-shaped errors) served by a singleton of <typeparamref name="T"/>.</summary>
+    private static RequestDelegate Api<T>(Func<T, GatewayRequest, Task<GatewayError?>> call) where T : notnull
+        => GatewayEndpoint.Keyed(CallerDialect.OpenAi, r => call(r.Http.RequestServices.GetRequiredService<T>(), r));
+
+    private static string Route(GatewayRequest request, string name) => (string)request.Http.Request.RouteValues[name]!;
+
     public static void MapGateway(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/chat/completions", GatewayEndpoint.Keyed(CallerDialect.OpenAi,
@@ -27,6 +33,16 @@ public static class EndpointMap
             r => AccountEndpoints.TransactionsAsync(r, r.Http.RequestServices.GetRequiredService<ILedgerStore>())));
         app.MapGet("/api/v1/generations/{id}", GatewayEndpoint.Keyed(CallerDialect.OpenAi,
             r => AccountEndpoints.GenerationAsync(r, r.Http.RequestServices.GetRequiredService<ILedgerStore>(), (string)r.Http.Request.RouteValues["id"]!)));
+
+        app.MapGet("/api/v1/keys", Api<KeyEndpoints>((e, r) => e.ListAsync(r)));
+        app.MapPost("/api/v1/keys", Api<KeyEndpoints>((e, r) => e.CreateAsync(r)));
+        app.MapGet("/api/v1/keys/{id}", Api<KeyEndpoints>((e, r) => e.GetAsync(r, Route(r, "id"))));
+        app.MapPatch("/api/v1/keys/{id}", Api<KeyEndpoints>((e, r) => e.UpdateAsync(r, Route(r, "id"))));
+        app.MapDelete("/api/v1/keys/{id}", Api<KeyEndpoints>((e, r) => e.DeleteAsync(r, Route(r, "id"))));
+
+        app.MapGet("/api/v1/provider-keys", Api<ProviderKeyEndpoints>((e, r) => e.ListAsync(r)));
+        app.MapPut("/api/v1/provider-keys/{provider}", Api<ProviderKeyEndpoints>((e, r) => e.PutAsync(r, Route(r, "provider"))));
+        app.MapDelete("/api/v1/provider-keys/{provider}", Api<ProviderKeyEndpoints>((e, r) => e.DeleteAsync(r, Route(r, "provider"))));
 
         app.MapPost("/api/v1/admin/accounts", AdminEndpoints.Admin(AdminEndpoints.CreateAccountAsync));
         app.MapPost("/api/v1/admin/accounts/{id}/credits", AdminEndpoints.Admin(http => AdminEndpoints.AddCreditsAsync(http, (string)http.Request.RouteValues["id"]!)));

@@ -1,6 +1,7 @@
 using ARouter.Auth;
 using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
+using ARouter.Limits;
 using ARouter.Observability;
 using ARouter.Storage;
 using Microsoft.AspNetCore.Http;
@@ -36,8 +37,17 @@ public static class GatewayEndpoint
             }
             else
             {
-                var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                error = await handler(new GatewayRequest(http, dialect, caller, requestId, start, options));
+                var limit = services.GetRequiredService<KeyRateLimits>().Acquire(caller.Key);
+                RateLimitHeaders.Apply(http.Response, limit);
+                if (!limit.Allowed)
+                {
+                    error = GatewayError.RateLimited(limit.Limit, limit.RetryAfterSeconds);
+                }
+                else
+                {
+                    var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+                    error = await handler(new GatewayRequest(http, dialect, caller, requestId, start, options));
+                }
             }
         }
         catch (DecodeException e)

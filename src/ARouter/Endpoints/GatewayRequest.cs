@@ -15,10 +15,11 @@ public sealed class GatewayRequest(HttpContext http, CallerDialect dialect, Call
     public Caller Caller { get; } = caller;
     public string RequestId { get; } = requestId;
     public long StartTimestamp { get; } = startTimestamp;
+    public GatewayOptions Options { get; } = options;
     public CancellationToken Aborted => Http.RequestAborted;
 
     /// <summary>Reads and parses the JSON body within the configured size and depth limits.</summary>
-    public Task<SourceDocument> ReadJsonAsync() => JsonBodyReader.ReadAsync(Http, Dialect, options);
+    public Task<SourceDocument> ReadJsonAsync() => JsonBodyReader.ReadAsync(Http, Dialect, Options);
 }
 
 /// <summary>Reads a request's JSON body within the configured size and depth limits; bad input becomes a 400 or 413.</summary>

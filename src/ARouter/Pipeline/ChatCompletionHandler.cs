@@ -19,6 +19,7 @@ namespace ARouter.Pipeline;
 /// </summary>
 public sealed class ChatCompletionHandler(
     ModelResolver resolver,
+    ProviderAccess access,
     TokenEstimator tokens,
     CreditCheck credit,
     UpstreamClient upstream,
@@ -32,8 +33,10 @@ public sealed class ChatCompletionHandler(
         using var source = await request.ReadJsonAsync();
         var chat = OpenAiChatDecoder.Decode(source);
 
-        var (target, routeError) = resolver.Resolve(chat.Model, embedding: false);
-        if (target is null) return routeError;
+        var (resolved, routeError) = resolver.Resolve(chat.Model, embedding: false);
+        if (resolved is null) return routeError;
+        var (target, accessError) = await access.AuthorizeAsync(request.Http.Request, request.Caller.AccountId, resolved, request.Aborted);
+        if (target is null) return accessError;
         if (target.Provider.Dialect != WireDialect.OpenAi)
             return new GatewayError(ErrorStage.Routing, 501, $"Provider '{target.Provider.Slug}' speaks the {target.Provider.Dialect} dialect, which this endpoint cannot translate to yet.", "model");
         if (InputCheck.Validate(chat, target.Model) is { } inputError) return inputError;
@@ -49,7 +52,7 @@ public sealed class ChatCompletionHandler(
             var body = new ArrayBufferWriter<byte>(4096);
             OpenAiRequestEncoder.EncodeFromOpenAi(body, chat, target.Model, target.Provider);
             var uri = target.Endpoint.Resolve(target.Provider.ChatPath);
-            var (call, sendError) = await upstream.SendAsync(target.Endpoint, null, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, request.Aborted);
+            var (call, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, request.Aborted);
             if (call is null) return facts.Fail(logger, reservation, sendError!);
             using (call)
             {

@@ -19,11 +19,19 @@ public sealed class CreditCheck(Ledger ledger)
         // Prompt and output share the context window, so the output can never exceed what the prompt leaves.
         var maxOutput = Math.Min(Math.Min(requestedMaxTokens ?? modelMax, modelMax), Math.Max(1, model.ContextLength - promptTokens));
         var worstCase = CostCalculator.WorstCaseNanos(model.Price, TokenEstimator.WithMargin(promptTokens), maxOutput);
+        // With the caller's own provider key the provider bills them; only the BYOK fee is held.
+        if (target.Byok) worstCase = GenerationFacts.ByokFee(worstCase, request.Options.ByokFeePercent);
 
-        var outcome = await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, worstCase, request.Aborted);
+        var key = request.Caller.Key;
+        KeyLimit? keyLimit = key.LimitNanos is { } limit ? new KeyLimit(limit, key.UsageNanos) : null;
+        var outcome = await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, worstCase, request.Aborted, keyLimit);
         return outcome.Status switch
         {
             ReserveStatus.Reserved => (outcome.Reservation, null),
+            ReserveStatus.KeyLimitReached => (null, GatewayError.PaymentRequired(
+                $"This API key's spend limit is reached: the key may spend ${Money.Format(Money.FromNanos(keyLimit!.Value.LimitNanos))} in all and has " +
+                $"${Money.Format(Money.FromNanos(outcome.AvailableNanos))} of it left, but this request to {model.Id} may cost up to ${Money.Format(Money.FromNanos(worstCase))}. " +
+                "The account's balance is not the problem: raise the key's limit (PATCH /api/v1/keys/{id}), lower max_tokens, or use another key.")),
             ReserveStatus.UnknownAccount => (null, GatewayError.Unauthorized("The API key's account no longer exists.")),
             _ => (null, GatewayError.PaymentRequired(
                 $"Insufficient credits: this request to {model.Id} may cost up to ${Money.Format(Money.FromNanos(worstCase))} " +

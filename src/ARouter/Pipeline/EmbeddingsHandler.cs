@@ -16,6 +16,7 @@ namespace ARouter.Pipeline;
 /// <summary><c>POST /v1/embeddings</c> to any OpenAI-wire provider that has embedding models; billed like chat.</summary>
 public sealed class EmbeddingsHandler(
     ModelResolver resolver,
+    ProviderAccess access,
     TokenEstimator tokens,
     CreditCheck credit,
     UpstreamClient upstream,
@@ -26,8 +27,10 @@ public sealed class EmbeddingsHandler(
     {
         using var source = await request.ReadJsonAsync();
         var embedding = OpenAiEmbeddingDecoder.Decode(source);
-        var (target, routeError) = resolver.Resolve(embedding.Model, embedding: true);
-        if (target is null) return routeError;
+        var (resolved, routeError) = resolver.Resolve(embedding.Model, embedding: true);
+        if (resolved is null) return routeError;
+        var (target, accessError) = await access.AuthorizeAsync(request.Http.Request, request.Caller.AccountId, resolved, request.Aborted);
+        if (target is null) return accessError;
         if (target.Provider.Dialect != WireDialect.OpenAi || target.Provider.EmbeddingsPath is null)
             return new GatewayError(ErrorStage.Routing, 501, $"Embeddings for provider '{target.Provider.Slug}' are not available through /v1/embeddings yet.", "model");
 
@@ -42,7 +45,7 @@ public sealed class EmbeddingsHandler(
             var body = new ArrayBufferWriter<byte>(1024);
             OpenAiEmbeddingDecoder.EncodeForProvider(body, embedding, target.Model.UpstreamId);
             var content = new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } };
-            var (call, sendError) = await upstream.SendAsync(target.Endpoint, null, target.Endpoint.Resolve(target.Provider.EmbeddingsPath), content, false, request.Aborted);
+            var (call, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, target.Endpoint.Resolve(target.Provider.EmbeddingsPath), content, false, request.Aborted);
             if (call is null) return facts.Fail(logger, reservation, sendError!);
             using (call)
             {
@@ -78,7 +81,7 @@ public sealed class EmbeddingsHandler(
             usage ??= new TokenUsage(promptTokens, 0);
             if (facts.UsageCounted) upstreamUsage = null;
             facts.Usage = usage;
-            var charged = await reservation.SettleAsync(CostCalculator.CostNanos(target.Model.Price, usage), facts.ToRecord());
+            var charged = await reservation.SettleAsync(facts.CostOf(usage), facts.ToRecord());
             facts.ChargedNanos = charged;
 
             var response = request.Http.Response;

@@ -40,6 +40,15 @@ public sealed class GenerationFacts(GatewayRequest request, RouteTarget target, 
         reservation.Release(ToRecord());
     }
 
+    /// <summary>What the caller pays for this usage: the catalog price, or only the BYOK fee when the provider bills the caller.</summary>
+    public long CostOf(TokenUsage usage)
+    {
+        var cost = CostCalculator.CostNanos(Target.Model.Price, usage);
+        return Target.Byok ? ByokFee(cost, request.Options.ByokFeePercent) : cost;
+    }
+
+    public static long ByokFee(long costNanos, decimal feePercent) => (long)decimal.Ceiling(costNanos * feePercent / 100m);
+
     public void MarkFirstByte() => FirstByteMs ??= (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
 
     public GenerationRecord ToRecord() => new()
@@ -62,6 +71,7 @@ public sealed class GenerationFacts(GatewayRequest request, RouteTarget target, 
         UsageCounted = UsageCounted,
         LatencyMs = (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds,
         FirstByteMs = FirstByteMs,
+        Byok = Target.Byok,
         CreatedAt = DateTimeOffset.UtcNow,
     };
 }

@@ -56,7 +56,7 @@ public sealed class OpenAiCompletionRelay(TokenEstimator tokens)
             facts.Usage = usage;
             facts.FinishReason = OpenAiStreamText.FinishReason(root);
 
-            var charged = await reservation.SettleAsync(CostCalculator.CostNanos(target.Model.Price, usage), facts.ToRecord());
+            var charged = await reservation.SettleAsync(facts.CostOf(usage), facts.ToRecord());
             facts.ChargedNanos = charged;
 
             var response = request.Http.Response;

@@ -98,7 +98,7 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
         // A provider failure before anything was generated costs nothing; otherwise what was generated is charged.
         var charge = ending != Ending.UpstreamFailed || reported is not null || finalUsage.CompletionTokens > 0;
         long charged = 0;
-        if (charge) charged = await reservation.SettleAsync(CostCalculator.CostNanos(facts.Target.Model.Price, finalUsage), facts.ToRecord());
+        if (charge) charged = await reservation.SettleAsync(facts.CostOf(finalUsage), facts.ToRecord());
         else reservation.Release(facts.ToRecord());
         facts.ChargedNanos = charged;
 

@@ -3,7 +3,10 @@ using ARouter.Dialects.Canonical;
 
 namespace ARouter.Routing;
 
-/// <summary>Turns the caller's model name into a <see cref="RouteTarget"/>, or the error that explains why not.</summary>
+/// <summary>
+/// Turns the caller's model name into a <see cref="RouteTarget"/>, or the error that explains why not.
+/// Which key the call goes with is decided next, by <see cref="ProviderAccess"/>.
+/// </summary>
 public sealed class ModelResolver(ModelCatalog catalog, ProviderDirectory providers)
 {
     private readonly Dictionary<string, ModelRecord?> _bareNames = BuildBareNames(catalog);
@@ -31,10 +34,7 @@ public sealed class ModelResolver(ModelCatalog catalog, ProviderDirectory provid
                 ? $"'{model.Id}' is a chat model; /v1/embeddings needs an embedding model."
                 : $"'{model.Id}' is an embedding model; use /v1/embeddings.", "model"));
 
-        var endpoint = providers.Find(model.Provider)!;
-        if (!endpoint.HasKey)
-            return (null, GatewayError.Forbidden($"Provider '{model.Provider}' has no API key configured on this gateway."));
-        return (new RouteTarget(model, endpoint), null);
+        return (new RouteTarget(model, providers.Find(model.Provider)!), null);
     }
 
     private static Dictionary<string, ModelRecord?> BuildBareNames(ModelCatalog catalog)

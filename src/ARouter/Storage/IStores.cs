@@ -13,6 +13,22 @@ public interface IKeyStore
 {
     Task CreateKeyAsync(ApiKeyRecord key, CancellationToken ct);
     Task<ApiKeyRecord?> FindByHashAsync(string keyHash, CancellationToken ct);
+    /// <summary>The account's keys that are not revoked, oldest first.</summary>
+    Task<IReadOnlyList<ApiKeyRecord>> ListKeysAsync(string accountId, CancellationToken ct);
+    Task<ApiKeyRecord?> GetKeyAsync(string accountId, string keyId, CancellationToken ct);
+    /// <summary>Writes name, limit, rate limit and disabled; returns the stored record, or null when there is no such live key.</summary>
+    Task<ApiKeyRecord?> UpdateKeyAsync(ApiKeyRecord key, CancellationToken ct);
+    Task<ApiKeyRecord?> RevokeKeyAsync(string accountId, string keyId, CancellationToken ct);
+    /// <summary>Bumped by every key change in any process; a cache that sees it move drops its entries.</summary>
+    Task<long> GetKeysVersionAsync(CancellationToken ct);
+}
+
+public interface IProviderKeyStore
+{
+    Task UpsertProviderKeyAsync(string accountId, string provider, byte[] ciphertext, CancellationToken ct);
+    Task<byte[]?> GetProviderKeyAsync(string accountId, string provider, CancellationToken ct);
+    Task<IReadOnlyList<StoredProviderKey>> ListProviderKeysAsync(string accountId, CancellationToken ct);
+    Task<bool> DeleteProviderKeyAsync(string accountId, string provider, CancellationToken ct);
 }
 
 public interface ILedgerStore

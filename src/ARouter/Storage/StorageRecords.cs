@@ -22,12 +22,19 @@ public sealed record ApiKeyRecord
     public bool IsUsable => !Disabled && RevokedAt is null;
 }
 
+/// <summary>A BYOK key as listed: which provider and when, never the secret.</summary>
+public sealed record StoredProviderKey(string Provider, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
 public enum TransactionType { Credit, Charge, Refund }
 
 public sealed record TransactionRecord(
     long Seq, string Id, string AccountId, TransactionType Type, long AmountNanos, long BalanceAfterNanos,
     string? Description, string? GenerationId, string? KeyId, string? Model, string? Provider,
-    int? PromptTokens, int? CompletionTokens, DateTimeOffset CreatedAt);
+    int? PromptTokens, int? CompletionTokens, DateTimeOffset CreatedAt)
+{
+    /// <summary>A charge for a request sent with the caller's own provider key: only the BYOK fee.</summary>
+    public bool Byok { get; init; }
+}
 
 /// <summary>The metadata of one request. There is deliberately no field for prompt or completion text.</summary>
 public sealed record GenerationRecord

@@ -32,6 +32,9 @@ public sealed record GatewayError(ErrorStage Stage, int Status, string Message, 
     public static GatewayError Unauthorized(string message) => new(ErrorStage.Auth, 401, message);
     public static GatewayError Forbidden(string message) => new(ErrorStage.Permission, 403, message);
     public static GatewayError PaymentRequired(string message) => new(ErrorStage.Reserve, 402, message);
+    public static GatewayError RateLimited(int limit, int retryAfterSeconds)
+        => new(ErrorStage.Limit, 429, $"Rate limit exceeded: this key may make {limit} requests per window. Retry after {retryAfterSeconds} s.") { RetryAfterSeconds = retryAfterSeconds };
+
     public static GatewayError TooLarge(long limit) => new(ErrorStage.RequestTooLarge, 413, $"Request body is larger than the limit of {limit} bytes.");
 
     /// <summary>OpenAI's <c>type</c> vocabulary, also used for ARouter's own API.</summary>

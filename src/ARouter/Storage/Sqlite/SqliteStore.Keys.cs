@@ -27,6 +27,77 @@ public sealed partial class SqliteStore
         return await reader.ReadAsync(ct) ? ReadKey(reader) : null;
     }
 
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListKeysAsync(string accountId, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, $"SELECT {KeyColumns} FROM api_keys WHERE account_id = @a AND revoked_at IS NULL ORDER BY created_at, id").With("@a", accountId);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        var keys = new List<ApiKeyRecord>();
+        while (await reader.ReadAsync(ct)) keys.Add(ReadKey(reader));
+        return keys;
+    }
+
+    public async Task<ApiKeyRecord?> GetKeyAsync(string accountId, string keyId, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await GetLiveKeyAsync(connection, null, accountId, keyId, ct);
+    }
+
+    public async Task<ApiKeyRecord?> UpdateKeyAsync(ApiKeyRecord key, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using (var update = Command(connection, """
+            UPDATE api_keys SET name = @n, limit_nanos = @l, rate_limit_requests = @rr, rate_limit_interval_seconds = @ri, disabled = @d
+            WHERE id = @id AND account_id = @a AND revoked_at IS NULL
+            """, tx))
+        {
+            var changed = await update.With("@n", key.Name).With("@l", key.LimitNanos).With("@rr", key.RateLimitRequests).With("@ri", key.RateLimitIntervalSeconds)
+                .With("@d", key.Disabled ? 1 : 0).With("@id", key.Id).With("@a", key.AccountId).ExecuteNonQueryAsync(ct);
+            if (changed == 0) return null;
+        }
+        await BumpKeysVersionAsync(connection, tx, ct);
+        var stored = await GetLiveKeyAsync(connection, tx, key.AccountId, key.Id, ct);
+        await tx.CommitAsync(ct);
+        return stored;
+    }
+
+    public async Task<ApiKeyRecord?> RevokeKeyAsync(string accountId, string keyId, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        var key = await GetLiveKeyAsync(connection, tx, accountId, keyId, ct);
+        if (key is null) return null;
+        await using (var revoke = Command(connection, "UPDATE api_keys SET revoked_at = @now WHERE id = @id", tx))
+        {
+            await revoke.With("@now", Now()).With("@id", keyId).ExecuteNonQueryAsync(ct);
+        }
+        await BumpKeysVersionAsync(connection, tx, ct);
+        await tx.CommitAsync(ct);
+        return key with { RevokedAt = DateTimeOffset.UtcNow };
+    }
+
+    public async Task<long> GetKeysVersionAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, "SELECT value FROM meta WHERE name = 'keys_version'");
+        return await select.ExecuteScalarAsync(ct) is long version ? version : 0;
+    }
+
+    private static async Task<ApiKeyRecord?> GetLiveKeyAsync(SqliteConnection connection, SqliteTransaction? tx, string accountId, string keyId, CancellationToken ct)
+    {
+        await using var select = Command(connection, $"SELECT {KeyColumns} FROM api_keys WHERE id = @id AND account_id = @a AND revoked_at IS NULL", tx)
+            .With("@id", keyId).With("@a", accountId);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadKey(reader) : null;
+    }
+
+    private static async Task BumpKeysVersionAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken ct)
+    {
+        await using var bump = Command(connection, "UPDATE meta SET value = value + 1 WHERE name = 'keys_version'", tx);
+        await bump.ExecuteNonQueryAsync(ct);
+    }
+
     private static async Task InsertKeyAsync(SqliteConnection connection, SqliteTransaction tx, ApiKeyRecord key, CancellationToken ct)
     {
         await using var insert = Command(connection,

@@ -37,12 +37,12 @@ public sealed partial class SqliteStore
         // The charge is capped at the balance so the balance can never go below zero; the unique index
         // on (generation_id) for charges makes a repeated settle a no-op.
         await using var insert = Command(connection, """
-            INSERT OR IGNORE INTO transactions (id, account_id, type, amount_nanos, balance_after_nanos, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at)
-            SELECT @id, @a, 'charge', -MIN(@amt, balance_nanos), balance_nanos - MIN(@amt, balance_nanos), @g, @k, @m, @p, @pt, @ctk, @now FROM accounts WHERE id = @a
+            INSERT OR IGNORE INTO transactions (id, account_id, type, amount_nanos, balance_after_nanos, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok)
+            SELECT @id, @a, 'charge', -MIN(@amt, balance_nanos), balance_nanos - MIN(@amt, balance_nanos), @g, @k, @m, @p, @pt, @ctk, @now, @byok FROM accounts WHERE id = @a
             RETURNING -amount_nanos, balance_after_nanos
             """, tx);
         insert.With("@id", charge.TransactionId).With("@a", charge.AccountId).With("@amt", charge.AmountNanos).With("@g", g.Id)
-            .With("@k", g.KeyId).With("@m", g.Model).With("@p", g.Provider).With("@pt", g.PromptTokens).With("@ctk", g.CompletionTokens).With("@now", now);
+            .With("@k", g.KeyId).With("@m", g.Model).With("@p", g.Provider).With("@pt", g.PromptTokens).With("@ctk", g.CompletionTokens).With("@now", now).With("@byok", g.Byok ? 1 : 0);
         long charged, balanceAfter;
         await using (var reader = await insert.ExecuteReaderAsync(ct))
         {
@@ -93,7 +93,7 @@ public sealed partial class SqliteStore
     {
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, """
-            SELECT seq, id, account_id, type, amount_nanos, balance_after_nanos, description, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at
+            SELECT seq, id, account_id, type, amount_nanos, balance_after_nanos, description, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok
             FROM transactions WHERE account_id = @a AND (@before IS NULL OR seq < @before) ORDER BY seq DESC LIMIT @n
             """).With("@a", accountId).With("@before", beforeSeq).With("@n", limit);
         await using var r = await select.ExecuteReaderAsync(ct);
@@ -104,7 +104,7 @@ public sealed partial class SqliteStore
                 r.GetInt64(0), r.GetString(1), r.GetString(2), Enum.Parse<TransactionType>(r.GetString(3), ignoreCase: true), r.GetInt64(4), r.GetInt64(5),
                 r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
                 r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-                r.IsDBNull(11) ? null : r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt32(12), FromUnixMs(r.GetInt64(13))));
+                r.IsDBNull(11) ? null : r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt32(12), FromUnixMs(r.GetInt64(13))) { Byok = r.GetInt64(14) != 0 });
         }
         return list;
     }

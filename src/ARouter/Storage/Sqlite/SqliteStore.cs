@@ -6,7 +6,7 @@ namespace ARouter.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Readers use pooled connections; the ledger
 /// writer is the only frequent writer, so WAL's single-writer rule costs nothing.
 /// </summary>
-public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore, IDatabaseHealth
+public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKeyStore, ILedgerStore, IDatabaseHealth
 {
     private readonly string _connectionString;
 

@@ -1,0 +1,11 @@
+namespace ARouter.Limits;
+
+/// <summary>
+/// The rate limit of keys that have none of their own (<c>ARouter:Limits</c>, <c>AROUTER__LIMITS__...</c>).
+/// A key's own <c>rate_limit</c> replaces it.
+/// </summary>
+public sealed record RateLimitOptions
+{
+    public int DefaultRequests { get; init; } = 600;
+    public int DefaultIntervalSeconds { get; init; } = 60;
+}
