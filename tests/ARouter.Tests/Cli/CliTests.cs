@@ -56,6 +56,54 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Keys_list_update_and_delete_manage_limits_and_state()
+    {
+        var account = Field((await RunAsync("accounts", "create", "--name", "me", "--credits", "5")).Output, "account");
+        var (created, createOutput) = await RunAsync("keys", "create", "--account", account, "--name", "ci", "--limit", "2.5", "--rate-limit", "30/60");
+        Assert.Equal(0, created);
+        var id = Field(createOutput, "key_id");
+
+        var (_, list) = await RunAsync("keys", "list", "--account", account);
+        var row = list.Split('\n').Single(l => l.StartsWith(id));
+        Assert.Contains("2.5", row);
+        Assert.Contains("30/60s", row);
+        Assert.Contains("active", row);
+        Assert.DoesNotContain(Field(createOutput, "key"), list);
+
+        Assert.Equal(0, (await RunAsync("keys", "update", "--account", account, "--id", id, "--disable", "--limit", "none", "--rate-limit", "default")).Code);
+        row = (await RunAsync("keys", "list", "--account", account)).Output.Split('\n').Single(l => l.StartsWith(id));
+        Assert.Contains("disabled", row);
+        Assert.Contains("none", row);
+        Assert.Contains("default", row);
+
+        Assert.Equal(2, (await RunAsync("keys", "update", "--account", account, "--id", id, "--rate-limit", "lots")).Code);
+        Assert.Equal(0, (await RunAsync("keys", "delete", "--account", account, "--id", id)).Code);
+        Assert.DoesNotContain(id, (await RunAsync("keys", "list", "--account", account)).Output);
+        Assert.Equal(1, (await RunAsync("keys", "delete", "--account", account, "--id", id)).Code);
+    }
+
+    [Fact]
+    public async Task A_key_disabled_from_the_CLI_is_refused_by_a_running_gateway_within_seconds()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        Environment.SetEnvironmentVariable("AROUTER_DATABASE", $"Data Source={gateway.DatabasePath}");
+        var account = await gateway.CreateAccountAsync(1);
+        var (_, createOutput) = await RunAsync("keys", "create", "--account", account.Id, "--name", "cli");
+        var key = Field(createOutput, "key");
+        Assert.Equal(200, (await gateway.SendJsonAsync(HttpMethod.Get, "/api/v1/balance", key)).Status);
+
+        Assert.Equal(0, (await RunAsync("keys", "update", "--account", account.Id, "--id", Field(createOutput, "key_id"), "--disable")).Code);
+
+        var refused = false;
+        for (var i = 0; i < 50 && !refused; i++)
+        {
+            refused = (await gateway.SendJsonAsync(HttpMethod.Get, "/api/v1/balance", key)).Status == 401;
+            if (!refused) await Task.Delay(100);
+        }
+        Assert.True(refused, "the gateway still accepted the key 5 s after the CLI disabled it");
+    }
+
+    [Fact]
     public async Task Credits_add_to_an_unknown_account_fails_cleanly()
     {
         var (code, _) = await RunAsync("credits", "add", "--account", "acct_nope", "--amount", "1");
@@ -77,6 +125,9 @@ public sealed class CliTests : IDisposable
     [InlineData("keys", "create")]
     [InlineData("models")]
     [InlineData("serve")]
+    [InlineData("keys", "list")]
+    [InlineData("keys", "update")]
+    [InlineData("keys", "delete")]
     public async Task Every_command_has_help(params string[] command)
     {
         var output = new StringWriter();
