@@ -23,6 +23,8 @@ public static class EndpointMap
     {
         app.MapPost("/v1/chat/completions", GatewayEndpoint.Keyed(CallerDialect.OpenAi,
             r => r.Http.RequestServices.GetRequiredService<ChatCompletionHandler>().HandleAsync(r)));
+        app.MapPost("/v1/messages", GatewayEndpoint.Keyed(CallerDialect.Anthropic,
+            r => r.Http.RequestServices.GetRequiredService<ChatCompletionHandler>().HandleAsync(r)));
         app.MapPost("/v1/embeddings", GatewayEndpoint.Keyed(CallerDialect.OpenAi,
             r => r.Http.RequestServices.GetRequiredService<EmbeddingsHandler>().HandleAsync(r)));
         app.MapGet("/v1/models", (HttpContext http, ModelCatalog catalog, ProviderDirectory providers) => ModelsEndpoint.WriteAsync(http, catalog, providers));

@@ -1,6 +1,7 @@
 using System.Buffers;
 using ARouter.Billing;
 using ARouter.Catalog;
+using ARouter.Dialects.Anthropic;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.OpenAi;
 using ARouter.Endpoints;
@@ -13,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace ARouter.Pipeline;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c>: decode → route → check input → reserve → call the provider →
+/// <c>POST /v1/chat/completions</c> and <c>POST /v1/messages</c>: decode the caller's dialect → route → check input → reserve → call the provider →
 /// relay (streamed or whole) → settle exactly once. Settling sits in a <c>finally</c>, so a client
 /// that disconnects, a provider that fails, or a bug all end the reservation.
 /// </summary>
@@ -31,7 +32,11 @@ public sealed class ChatCompletionHandler(
     public async Task<GatewayError?> HandleAsync(GatewayRequest request)
     {
         using var source = await request.ReadJsonAsync();
-        var chat = OpenAiChatDecoder.Decode(source);
+        var chat = request.Dialect switch
+        {
+            CallerDialect.Anthropic => AnthropicRequestDecoder.Decode(source),
+            _ => OpenAiChatDecoder.Decode(source),
+        };
 
         var (resolved, routeError) = resolver.Resolve(chat.Model, embedding: false);
         if (resolved is null) return routeError;
@@ -50,7 +55,9 @@ public sealed class ChatCompletionHandler(
         try
         {
             var body = new ArrayBufferWriter<byte>(4096);
-            OpenAiRequestEncoder.EncodeFromOpenAi(body, chat, target.Model, target.Provider);
+            // Same dialect on both sides: copy the caller's JSON so fields the gateway does not model still arrive.
+            if (request.Dialect == CallerDialect.OpenAi) OpenAiRequestEncoder.EncodeFromOpenAi(body, chat, target.Model, target.Provider);
+            else OpenAiCanonicalRequestEncoder.Encode(body, chat, target.Model, target.Provider);
             var uri = target.Endpoint.Resolve(target.Provider.ChatPath);
             var (call, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, request.Aborted);
             if (call is null) return facts.Fail(logger, reservation, sendError!);

@@ -64,8 +64,7 @@ public sealed class OpenAiCompletionRelay(TokenEstimator tokens)
             response.ContentType = "application/json";
             using (var json = new Utf8JsonWriter(response.BodyWriter, ARouter.Dialects.JsonWriting.Options))
             {
-                OpenAiResponseEncoder.WriteRewritten(json, root, facts.GenerationId, target.Model.Id,
-                    new OpenAiResponseEncoder.UsageWithCost(upstreamUsage, usage, Money.FromNanos(charged)));
+                await CallerSinks.Completion(request.Dialect, facts).WriteAsync(json, root, upstreamUsage, usage, Money.FromNanos(charged));
             }
             await response.BodyWriter.FlushAsync(request.Aborted);
         }

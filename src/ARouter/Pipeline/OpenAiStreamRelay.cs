@@ -14,7 +14,8 @@ using Microsoft.Extensions.Logging;
 namespace ARouter.Pipeline;
 
 /// <summary>
-/// Relays an OpenAI-wire SSE stream event by event, each flushed as it arrives; nothing is held back.
+/// Relays an OpenAI-wire SSE stream event by event, each flushed as it arrives, in the caller's dialect
+/// (an <see cref="IStreamSink"/>); nothing is held back.
 /// Usage the provider reports (wherever its dialect puts it) is lifted out and sent, with
 /// <c>usage.cost</c>, in one closing chunk once the charge is settled — counted by the gateway when the
 /// provider reported none. A stream
@@ -34,8 +35,7 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
         response.Headers["X-Accel-Buffering"] = "no";
         request.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-        var sse = new SseWriter(response.BodyWriter);
-        var model = facts.Target.Model.Id;
+        var sink = CallerSinks.Stream(request.Dialect, new SseWriter(response.BodyWriter), facts, promptTokens);
         var generated = new StringBuilder();
         byte[]? reportedUsageJson = null;
         TokenUsage? reported = null;
@@ -45,6 +45,7 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
 
         try
         {
+            await sink.StartAsync(request.Aborted);
             await using var body = await call.Response.Content.ReadAsStreamAsync(request.Aborted);
             await foreach (var sseEvent in SseReader.ReadAsync(body, () => ArmIdleTimer(call, idleTimeout)))
             {
@@ -67,9 +68,8 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
                         // Remember the latest usage; it goes out, with its cost, in the closing chunk.
                         reported = OpenAiUsage.Read(usageElement);
                         reportedUsageJson = JsonSerializer.SerializeToUtf8Bytes(usageElement);
-                        if (!HasChoices(chunk)) continue;
                     }
-                    await sse.WriteJsonAsync(null, json => OpenAiResponseEncoder.WriteRewritten(json, chunk, facts.GenerationId, model, null, stripUsage: hasUsage), request.Aborted);
+                    await sink.ChunkAsync(chunk, hasUsage, request.Aborted);
                 }
             }
             if (!sawDone && failure is null && facts.FinishReason is null)
@@ -111,10 +111,7 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
         {
             var cost = Money.FromNanos(charged);
             using var reportedUsage = reportedUsageJson is null ? null : JsonDocument.Parse(reportedUsageJson);
-            await sse.WriteJsonAsync(null, json => OpenAiResponseEncoder.WriteUsageChunk(json, facts.GenerationId, model, facts.Created, reportedUsage?.RootElement, finalUsage, cost), request.Aborted);
-
-            if (failure is null) await sse.WriteDoneAsync(request.Aborted);
-            else await sse.WriteJsonAsync(null, json => ErrorResponder.WriteBody(json, CallerDialect.OpenAi, failure), request.Aborted);
+            await sink.EndAsync(reportedUsage?.RootElement, finalUsage, cost, failure, request.Aborted);
         }
         catch (Exception e) when (IsClientGone(e, request))
         {
@@ -128,9 +125,6 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
         call.Timeout.CancelAfter(idle);
         return call.Timeout.Token;
     }
-
-    private static bool HasChoices(JsonElement chunk)
-        => chunk.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
 
     private static bool TryParse(ReadOnlyMemory<byte> data, out JsonDocument document)
     {

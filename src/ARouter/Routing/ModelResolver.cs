@@ -46,6 +46,11 @@ public sealed class ModelResolver(ModelCatalog catalog, ProviderDirectory provid
             // Two providers serving the same bare name make it ambiguous: remember that with null.
             names[bare] = names.ContainsKey(bare) ? null : model;
         }
+        // A model also answers to the provider's own id (what an Anthropic or Gemini SDK sends), unless a bare name already means something.
+        var upstreamIds = new Dictionary<string, ModelRecord?>(StringComparer.Ordinal);
+        foreach (var model in catalog.Models)
+            upstreamIds[model.UpstreamId] = upstreamIds.ContainsKey(model.UpstreamId) ? null : model;
+        foreach (var (id, model) in upstreamIds) names.TryAdd(id, model);
         return names;
     }
 }

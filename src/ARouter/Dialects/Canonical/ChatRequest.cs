@@ -16,6 +16,9 @@ public sealed record ToolCall(string Id, string Name, string ArgumentsJson);
 
 public sealed record ToolDefinition(string Name, string? Description, JsonElement? Parameters);
 
+/// <summary>How the model may use tools: <c>auto</c>, <c>none</c>, <c>required</c> (any tool) or <c>tool</c> (the one named).</summary>
+public sealed record ToolChoiceSpec(string Mode, string? Name = null);
+
 public sealed record ChatMessage(ChatRole Role, IReadOnlyList<ContentPart> Content)
 {
     public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
@@ -42,6 +45,8 @@ public sealed class ChatRequest
     public IReadOnlyList<string>? Stop { get; init; }
     public IReadOnlyList<ToolDefinition>? Tools { get; init; }
     public JsonElement? ToolChoice { get; init; }
+    /// <summary>The tool choice in canonical form, for encoding into another dialect.</summary>
+    public ToolChoiceSpec? ToolMode { get; init; }
     public JsonElement? ResponseFormat { get; init; }
     public required SourceDocument Source { get; init; }
 

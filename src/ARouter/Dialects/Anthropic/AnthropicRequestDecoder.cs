@@ -1,0 +1,208 @@
+using System.Text.Json;
+using ARouter.Dialects.Canonical;
+
+namespace ARouter.Dialects.Anthropic;
+
+/// <summary>
+/// Decodes an Anthropic Messages request (<c>POST /v1/messages</c>) into the canonical <see cref="ChatRequest"/>:
+/// the top-level system prompt becomes a system message, <c>tool_result</c> blocks become tool messages,
+/// <c>tool_use</c> blocks become tool calls, images and documents become parts.
+/// </summary>
+public static class AnthropicRequestDecoder
+{
+    public const int MaxMessages = 10_000;
+
+    public static ChatRequest Decode(SourceDocument source)
+    {
+        var root = source.Json.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new DecodeException("The request body must be a JSON object.");
+        var model = JsonRead.RequiredString(root, "model", "model");
+        if (model.Length == 0) throw new DecodeException("model: must not be empty.", "model");
+        var maxTokens = JsonRead.OptionalPositiveInt(root, "max_tokens") ?? throw new DecodeException("max_tokens: Field required", "max_tokens");
+
+        if (!root.TryGetProperty("messages", out var messagesElement) || messagesElement.ValueKind != JsonValueKind.Array)
+            throw new DecodeException("messages: Field required (an array of messages)", "messages");
+        var count = messagesElement.GetArrayLength();
+        if (count == 0) throw new DecodeException("messages: at least one message is required", "messages");
+        if (count > MaxMessages) throw new DecodeException($"messages: at most {MaxMessages} messages", "messages");
+
+        var messages = new List<ChatMessage>(count + 1);
+        if (ReadSystem(root) is { Length: > 0 } system) messages.Add(new ChatMessage(ChatRole.System, [new TextPart(system)]));
+        var index = 0;
+        foreach (var message in messagesElement.EnumerateArray()) DecodeMessage(message, $"messages.{index++}", messages);
+
+        var (tools, toolMode) = ReadTools(root);
+        return new ChatRequest
+        {
+            Model = model,
+            Messages = messages,
+            Stream = JsonRead.OptionalBool(root, "stream") ?? false,
+            MaxTokens = maxTokens,
+            Temperature = JsonRead.OptionalNumber(root, "temperature"),
+            TopP = JsonRead.OptionalNumber(root, "top_p"),
+            Stop = ReadStopSequences(root),
+            Tools = tools,
+            ToolMode = toolMode,
+            Source = source,
+        };
+    }
+
+    private static string? ReadSystem(JsonElement root)
+    {
+        if (JsonRead.OptionalElement(root, "system") is not { } system) return null;
+        if (system.ValueKind == JsonValueKind.String) return system.GetString();
+        if (system.ValueKind != JsonValueKind.Array) throw new DecodeException("system: must be a string or an array of text blocks", "system");
+        var index = 0;
+        return string.Join("\n\n", system.EnumerateArray().Select(block => TextBlock(block, $"system.{index++}")));
+    }
+
+    private static void DecodeMessage(JsonElement message, string path, List<ChatMessage> output)
+    {
+        if (message.ValueKind != JsonValueKind.Object) throw new DecodeException($"{path}: must be an object", path);
+        var role = JsonRead.RequiredString(message, "role", $"{path}.role");
+        if (role is not ("user" or "assistant")) throw new DecodeException($"{path}.role: must be 'user' or 'assistant' (got '{role}')", $"{path}.role");
+        if (!message.TryGetProperty("content", out var content)) throw new DecodeException($"{path}.content: Field required", $"{path}.content");
+
+        if (content.ValueKind == JsonValueKind.String)
+        {
+            output.Add(new ChatMessage(role == "user" ? ChatRole.User : ChatRole.Assistant, [new TextPart(content.GetString()!)]));
+            return;
+        }
+        if (content.ValueKind != JsonValueKind.Array) throw new DecodeException($"{path}.content: must be a string or an array of content blocks", $"{path}.content");
+
+        var parts = new List<ContentPart>();
+        var calls = new List<ToolCall>();
+        string? reasoning = null;
+        var index = 0;
+        foreach (var block in content.EnumerateArray())
+        {
+            var blockPath = $"{path}.content.{index++}";
+            if (block.ValueKind != JsonValueKind.Object) throw new DecodeException($"{blockPath}: must be an object", blockPath);
+            var type = JsonRead.RequiredString(block, "type", $"{blockPath}.type");
+            switch (type)
+            {
+                case "text":
+                    parts.Add(new TextPart(JsonRead.RequiredString(block, "text", $"{blockPath}.text")));
+                    break;
+                case "image":
+                    parts.Add(DecodeImage(block, blockPath));
+                    break;
+                case "document":
+                    parts.Add(DecodeDocument(block, blockPath));
+                    break;
+                case "tool_use" when role == "assistant":
+                    var input = block.TryGetProperty("input", out var i) ? i.GetRawText() : "{}";
+                    calls.Add(new ToolCall(JsonRead.RequiredString(block, "id", $"{blockPath}.id"), JsonRead.RequiredString(block, "name", $"{blockPath}.name"), input));
+                    break;
+                case "tool_result" when role == "user":
+                    output.Add(DecodeToolResult(block, blockPath));
+                    break;
+                case "thinking" when role == "assistant":
+                    reasoning = JsonRead.OptionalString(block, "thinking", $"{blockPath}.thinking");
+                    break;
+                case "redacted_thinking" when role == "assistant":
+                    break;
+                default:
+                    throw new DecodeException($"{blockPath}.type: '{type}' is not supported in a {role} message here (use text, image, document{(role == "user" ? ", tool_result" : ", tool_use")}).", $"{blockPath}.type");
+            }
+        }
+        if (role == "assistant") output.Add(new ChatMessage(ChatRole.Assistant, parts) { ToolCalls = calls.Count > 0 ? calls : null, Reasoning = reasoning });
+        else if (parts.Count > 0) output.Add(new ChatMessage(ChatRole.User, parts));
+    }
+
+    private static ChatMessage DecodeToolResult(JsonElement block, string path)
+    {
+        var id = JsonRead.RequiredString(block, "tool_use_id", $"{path}.tool_use_id");
+        var text = "";
+        if (JsonRead.OptionalElement(block, "content") is { } content)
+        {
+            if (content.ValueKind == JsonValueKind.String) text = content.GetString()!;
+            else if (content.ValueKind == JsonValueKind.Array)
+                text = string.Join("\n", content.EnumerateArray().Where(b => b.ValueKind == JsonValueKind.Object && b.TryGetProperty("type", out var t) && t.ValueEquals("text"))
+                    .Select((b, i) => TextBlock(b, $"{path}.content.{i}")));
+            else throw new DecodeException($"{path}.content: must be a string or an array of blocks", $"{path}.content");
+        }
+        if (JsonRead.OptionalBool(block, "is_error") == true) text = "Error: " + text;
+        return new ChatMessage(ChatRole.Tool, [new TextPart(text)]) { ToolCallId = id };
+    }
+
+    private static ImagePart DecodeImage(JsonElement block, string path)
+    {
+        var source = Source(block, path);
+        return JsonRead.RequiredString(source, "type", $"{path}.source.type") switch
+        {
+            "base64" => new ImagePart($"data:{JsonRead.RequiredString(source, "media_type", $"{path}.source.media_type")};base64,{JsonRead.RequiredString(source, "data", $"{path}.source.data")}"),
+            "url" => new ImagePart(JsonRead.RequiredString(source, "url", $"{path}.source.url")),
+            var other => throw new DecodeException($"{path}.source.type: '{other}' is not supported for images (use base64 or url)", $"{path}.source.type"),
+        };
+    }
+
+    private static ContentPart DecodeDocument(JsonElement block, string path)
+    {
+        var source = Source(block, path);
+        var title = JsonRead.OptionalString(block, "title", $"{path}.title");
+        return JsonRead.RequiredString(source, "type", $"{path}.source.type") switch
+        {
+            "base64" => new FilePart($"data:{JsonRead.RequiredString(source, "media_type", $"{path}.source.media_type")};base64,{JsonRead.RequiredString(source, "data", $"{path}.source.data")}",
+                title ?? "document.pdf", null, JsonRead.OptionalString(source, "media_type", $"{path}.source.media_type")),
+            "url" => new FilePart(JsonRead.RequiredString(source, "url", $"{path}.source.url"), title, null, "application/pdf"),
+            "text" => new TextPart(JsonRead.RequiredString(source, "data", $"{path}.source.data")),
+            var other => throw new DecodeException($"{path}.source.type: '{other}' is not supported for documents (use base64, url or text)", $"{path}.source.type"),
+        };
+    }
+
+    private static JsonElement Source(JsonElement block, string path)
+        => block.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object
+            ? source
+            : throw new DecodeException($"{path}.source: Field required", $"{path}.source");
+
+    private static string TextBlock(JsonElement block, string path)
+    {
+        if (block.ValueKind != JsonValueKind.Object || JsonRead.OptionalString(block, "type", $"{path}.type") != "text")
+            throw new DecodeException($"{path}: must be a text block", path);
+        return JsonRead.RequiredString(block, "text", $"{path}.text");
+    }
+
+    private static List<string>? ReadStopSequences(JsonElement root)
+    {
+        if (JsonRead.OptionalElement(root, "stop_sequences") is not { } stop) return null;
+        if (stop.ValueKind != JsonValueKind.Array || stop.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
+            throw new DecodeException("stop_sequences: must be an array of strings", "stop_sequences");
+        return stop.EnumerateArray().Select(s => s.GetString()!).ToList();
+    }
+
+    private static (List<ToolDefinition>? Tools, ToolChoiceSpec? Choice) ReadTools(JsonElement root)
+    {
+        List<ToolDefinition>? tools = null;
+        if (JsonRead.OptionalElement(root, "tools") is { } toolsElement)
+        {
+            if (toolsElement.ValueKind != JsonValueKind.Array) throw new DecodeException("tools: must be an array", "tools");
+            tools = [];
+            var index = 0;
+            foreach (var tool in toolsElement.EnumerateArray())
+            {
+                var path = $"tools.{index++}";
+                if (tool.ValueKind != JsonValueKind.Object) throw new DecodeException($"{path}: must be an object", path);
+                if (JsonRead.OptionalString(tool, "type", $"{path}.type") is { } type && type != "custom")
+                    throw new DecodeException($"{path}.type: server tool '{type}' runs only on Anthropic and cannot be translated to another provider", $"{path}.type");
+                tools.Add(new ToolDefinition(JsonRead.RequiredString(tool, "name", $"{path}.name"), JsonRead.OptionalString(tool, "description", $"{path}.description"),
+                    JsonRead.OptionalElement(tool, "input_schema") ?? throw new DecodeException($"{path}.input_schema: Field required", $"{path}.input_schema")));
+            }
+        }
+
+        ToolChoiceSpec? choice = null;
+        if (JsonRead.OptionalElement(root, "tool_choice") is { } choiceElement)
+        {
+            if (choiceElement.ValueKind != JsonValueKind.Object) throw new DecodeException("tool_choice: must be an object", "tool_choice");
+            choice = JsonRead.RequiredString(choiceElement, "type", "tool_choice.type") switch
+            {
+                "auto" => new ToolChoiceSpec("auto"),
+                "any" => new ToolChoiceSpec("required"),
+                "none" => new ToolChoiceSpec("none"),
+                "tool" => new ToolChoiceSpec("tool", JsonRead.RequiredString(choiceElement, "name", "tool_choice.name")),
+                var other => throw new DecodeException($"tool_choice.type: must be auto, any, tool or none (got '{other}')", "tool_choice.type"),
+            };
+        }
+        return (tools, choice);
+    }
+}
