@@ -62,6 +62,7 @@ public static class GatewayApp
         services.AddSingleton(_ => ProviderKeyCipher.FromConfiguration(configuration));
         services.AddSingleton<ProviderCredentials>();
         services.AddSingleton<KeyEndpoints>();
+        services.AddSingleton<TokenCountHandler>();
         services.AddSingleton<ProviderKeyEndpoints>();
         services.AddHostedService<KeyCacheRefresher>();
 

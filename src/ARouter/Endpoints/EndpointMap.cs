@@ -25,6 +25,8 @@ public static class EndpointMap
             r => r.Http.RequestServices.GetRequiredService<ChatCompletionHandler>().HandleAsync(r)));
         app.MapPost("/v1/messages", GatewayEndpoint.Keyed(CallerDialect.Anthropic,
             r => r.Http.RequestServices.GetRequiredService<ChatCompletionHandler>().HandleAsync(r)));
+        app.MapPost("/v1/messages/count_tokens", GatewayEndpoint.Keyed(CallerDialect.Anthropic,
+            r => r.Http.RequestServices.GetRequiredService<TokenCountHandler>().CountAnthropicAsync(r)));
         app.MapPost("/v1/embeddings", GatewayEndpoint.Keyed(CallerDialect.OpenAi,
             r => r.Http.RequestServices.GetRequiredService<EmbeddingsHandler>().HandleAsync(r)));
         app.MapGet("/v1/models", (HttpContext http, ModelCatalog catalog, ProviderDirectory providers) => ModelsEndpoint.WriteAsync(http, catalog, providers));

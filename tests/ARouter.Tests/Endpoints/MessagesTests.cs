@@ -200,4 +200,30 @@ public sealed class MessagesTests(GatewayWithFakes fixture) : IClassFixture<Gate
         Assert.Equal(401, status);
         Assert.Equal("authentication_error", json.GetProperty("error").GetProperty("type").GetString());
     }
+
+    [Fact]
+    public async Task Count_tokens_counts_the_prompt_for_free_without_calling_a_provider()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(1);
+        var sent = fixture.Fakes.Requests.Count;
+        var client = Sdk(account.Key);
+
+        var small = await client.Messages.CountTokens(new MessageCountTokensParams { Model = "deepseek/deepseek-chat", Messages = [new UserMessageParam("Hello there.")] });
+        var large = await client.Messages.CountTokens(new MessageCountTokensParams { Model = "deepseek/deepseek-chat", System = "Answer in French.", Messages = [new UserMessageParam(string.Join(' ', Enumerable.Repeat("token", 500)))] });
+
+        Assert.InRange(small.InputTokens, 3, 20);
+        Assert.InRange(large.InputTokens, 500, 520);
+        Assert.Equal(sent, fixture.Fakes.Requests.Count);
+        Assert.Equal(1m, await fixture.Gateway.BalanceAsync(account.Key));
+        Assert.Equal(404, (await PostAsyncTo("/v1/messages/count_tokens", account.Key, new { model = "nope/x", messages = new[] { new { role = "user", content = "hi" } } })).Status);
+    }
+
+    private async Task<(int Status, JsonElement Json)> PostAsyncTo(string path, string key, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-api-key", key);
+        using var response = await fixture.Gateway.Client.SendAsync(request);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return ((int)response.StatusCode, json.RootElement.Clone());
+    }
 }

@@ -12,13 +12,15 @@ public static class AnthropicRequestDecoder
 {
     public const int MaxMessages = 10_000;
 
-    public static ChatRequest Decode(SourceDocument source)
+    /// <param name="forCounting"><c>count_tokens</c> takes the same body without <c>max_tokens</c>.</param>
+    public static ChatRequest Decode(SourceDocument source, bool forCounting = false)
     {
         var root = source.Json.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new DecodeException("The request body must be a JSON object.");
         var model = JsonRead.RequiredString(root, "model", "model");
         if (model.Length == 0) throw new DecodeException("model: must not be empty.", "model");
-        var maxTokens = JsonRead.OptionalPositiveInt(root, "max_tokens") ?? throw new DecodeException("max_tokens: Field required", "max_tokens");
+        var maxTokens = JsonRead.OptionalPositiveInt(root, "max_tokens");
+        if (maxTokens is null && !forCounting) throw new DecodeException("max_tokens: Field required", "max_tokens");
 
         if (!root.TryGetProperty("messages", out var messagesElement) || messagesElement.ValueKind != JsonValueKind.Array)
             throw new DecodeException("messages: Field required (an array of messages)", "messages");
