@@ -63,6 +63,7 @@ public static class GatewayApp
         services.AddSingleton<ProviderCredentials>();
         services.AddSingleton<KeyEndpoints>();
         services.AddSingleton<TokenCountHandler>();
+        services.AddSingleton<GeminiEndpoints>();
         services.AddSingleton<ProviderKeyEndpoints>();
         services.AddHostedService<KeyCacheRefresher>();
 

@@ -17,6 +17,10 @@ public static class EndpointMap
     private static RequestDelegate Api<T>(Func<T, GatewayRequest, Task<GatewayError?>> call) where T : notnull
         => GatewayEndpoint.Keyed(CallerDialect.OpenAi, r => call(r.Http.RequestServices.GetRequiredService<T>(), r));
 
+    /// <summary>A Gemini API endpoint (Google-shaped errors) served by a singleton of <typeparamref name="T"/>.</summary>
+    private static RequestDelegate Gemini<T>(Func<T, GatewayRequest, Task<GatewayError?>> call) where T : notnull
+        => GatewayEndpoint.Keyed(CallerDialect.Gemini, r => call(r.Http.RequestServices.GetRequiredService<T>(), r));
+
     private static string Route(GatewayRequest request, string name) => (string)request.Http.Request.RouteValues[name]!;
 
     public static void MapGateway(this IEndpointRouteBuilder app)
@@ -27,6 +31,9 @@ public static class EndpointMap
             r => r.Http.RequestServices.GetRequiredService<ChatCompletionHandler>().HandleAsync(r)));
         app.MapPost("/v1/messages/count_tokens", GatewayEndpoint.Keyed(CallerDialect.Anthropic,
             r => r.Http.RequestServices.GetRequiredService<TokenCountHandler>().CountAnthropicAsync(r)));
+        app.MapPost("/v1beta/models/{**rest}", Gemini<GeminiEndpoints>((e, r) => e.DispatchAsync(r, Route(r, "rest"))));
+        app.MapGet("/v1beta/models", Gemini<GeminiEndpoints>((e, r) => e.ListAsync(r)));
+        app.MapGet("/v1beta/models/{**rest}", Gemini<GeminiEndpoints>((e, r) => e.GetAsync(r, Route(r, "rest"))));
         app.MapPost("/v1/embeddings", GatewayEndpoint.Keyed(CallerDialect.OpenAi,
             r => r.Http.RequestServices.GetRequiredService<EmbeddingsHandler>().HandleAsync(r)));
         app.MapGet("/v1/models", (HttpContext http, ModelCatalog catalog, ProviderDirectory providers) => ModelsEndpoint.WriteAsync(http, catalog, providers));

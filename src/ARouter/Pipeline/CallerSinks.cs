@@ -2,6 +2,7 @@ using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Sse;
+using ARouter.Endpoints;
 
 namespace ARouter.Pipeline;
 
@@ -11,6 +12,7 @@ namespace ARouter.Pipeline;
 /// </summary>
 public interface IStreamSink
 {
+    string ContentType => "text/event-stream; charset=utf-8";
     ValueTask StartAsync(CancellationToken ct);
     /// <param name="hasUsage">The chunk carried usage, which the sink must not pass on (it arrives, with cost, at the end).</param>
     ValueTask ChunkAsync(JsonElement chunk, bool hasUsage, CancellationToken ct);
@@ -27,15 +29,22 @@ public interface ICompletionSink
 /// <summary>Creates the sinks for the dialect a request arrived in.</summary>
 public static class CallerSinks
 {
-    public static IStreamSink Stream(CallerDialect dialect, SseWriter sse, GenerationFacts facts, int promptTokens) => dialect switch
+    public static IStreamSink Stream(GatewayRequest request, GenerationFacts facts, int promptTokens)
     {
-        CallerDialect.Anthropic => new AnthropicStreamSink(sse, facts, promptTokens),
-        _ => new OpenAiStreamSink(sse, facts),
-    };
+        var output = request.Http.Response.BodyWriter;
+        return request.Dialect switch
+        {
+            CallerDialect.Anthropic => new AnthropicStreamSink(new SseWriter(output), facts, promptTokens),
+            // Gemini streams SSE with ?alt=sse and a JSON array without it.
+            CallerDialect.Gemini => new GeminiStreamSink(output, request.Http.Request.Query["alt"] == "sse", facts),
+            _ => new OpenAiStreamSink(new SseWriter(output), facts),
+        };
+    }
 
     public static ICompletionSink Completion(CallerDialect dialect, GenerationFacts facts) => dialect switch
     {
         CallerDialect.Anthropic => new AnthropicCompletionSink(facts),
+        CallerDialect.Gemini => new GeminiCompletionSink(facts),
         _ => new OpenAiCompletionSink(facts),
     };
 }

@@ -29,10 +29,11 @@ public sealed class ChatCompletionHandler(
     TimeProvider clock,
     ILogger<ChatCompletionHandler> logger)
 {
-    public async Task<GatewayError?> HandleAsync(GatewayRequest request)
+    /// <param name="decode">How to read the body; Gemini's needs the model and method from the URL. Defaults to the dialect's decoder.</param>
+    public async Task<GatewayError?> HandleAsync(GatewayRequest request, Func<SourceDocument, ChatRequest>? decode = null)
     {
         using var source = await request.ReadJsonAsync();
-        var chat = request.Dialect switch
+        var chat = decode?.Invoke(source) ?? request.Dialect switch
         {
             CallerDialect.Anthropic => AnthropicRequestDecoder.Decode(source),
             _ => OpenAiChatDecoder.Decode(source),

@@ -29,13 +29,13 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
     public async Task<GatewayError?> RelayAsync(GatewayRequest request, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens, TimeSpan idleTimeout)
     {
         var response = request.Http.Response;
+        var sink = CallerSinks.Stream(request, facts, promptTokens);
         response.StatusCode = 200;
-        response.ContentType = "text/event-stream; charset=utf-8";
+        response.ContentType = sink.ContentType;
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         request.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-        var sink = CallerSinks.Stream(request.Dialect, new SseWriter(response.BodyWriter), facts, promptTokens);
         var generated = new StringBuilder();
         byte[]? reportedUsageJson = null;
         TokenUsage? reported = null;

@@ -1,0 +1,120 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using ARouter.Billing;
+using ARouter.Dialects.Canonical;
+
+namespace ARouter.Dialects.Gemini;
+
+/// <summary>
+/// Turns canonical stream events into Gemini stream chunks, framed as SSE (<c>?alt=sse</c>) or as the
+/// streamed JSON array Gemini sends without it. Text is sent as it arrives; function calls, which Gemini
+/// sends whole, are sent once their arguments are complete; the last chunk carries the finish reason and
+/// <c>usageMetadata</c> with the cost.
+/// </summary>
+public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string generationId, string model)
+{
+    private readonly Utf8JsonWriter _json = new(output, JsonWriting.Options);
+    private readonly SortedDictionary<int, (string Id, string Name, StringBuilder Arguments)> _calls = [];
+    private FinishReason? _finish;
+    private bool _wroteFirst;
+
+    public static string ContentTypeFor(bool sse) => sse ? "text/event-stream; charset=utf-8" : "application/json; charset=utf-8";
+
+    public async ValueTask StartAsync(CancellationToken ct)
+    {
+        if (sse) return;
+        output.Write("["u8);
+        await FlushAsync(ct);
+    }
+
+    public async ValueTask WriteAsync(StreamEvent streamEvent, CancellationToken ct)
+    {
+        switch (streamEvent)
+        {
+            case TextDelta text:
+                await ChunkAsync(json => WriteTextChunk(json, text.Text, thought: false), ct);
+                break;
+            case ReasoningDelta thinking:
+                await ChunkAsync(json => WriteTextChunk(json, thinking.Text, thought: true), ct);
+                break;
+            case ToolCallStart start:
+                _calls[start.Index] = (start.Id, start.Name, new StringBuilder());
+                break;
+            case ToolCallArgumentsDelta arguments when _calls.TryGetValue(arguments.Index, out var call):
+                call.Arguments.Append(arguments.Json);
+                break;
+            case FinishEvent finish:
+                _finish = finish.Reason;
+                break;
+        }
+    }
+
+    /// <summary>Sends the completed function calls, then the closing chunk with usage and cost, or an error object.</summary>
+    public async ValueTask EndAsync(TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
+    {
+        await ChunkAsync(json =>
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("candidates");
+            json.WriteStartObject();
+            json.WriteStartObject("content");
+            json.WriteString("role", "model");
+            json.WriteStartArray("parts");
+            if (_calls.Count == 0) GeminiResponseEncoder.WriteTextPart(json, "", thought: false);
+            foreach (var call in _calls.Values) GeminiResponseEncoder.WriteFunctionCall(json, new ToolCall(call.Id, call.Name, call.Arguments.ToString()));
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteString("finishReason", GeminiResponseEncoder.FinishReasonOf(failure is null ? _finish : FinishReason.Error));
+            json.WriteNumber("index", 0);
+            json.WriteEndObject();
+            json.WriteEndArray();
+            GeminiResponseEncoder.WriteUsage(json, usage, cost);
+            GeminiResponseEncoder.WriteIdentity(json, generationId, model);
+            json.WriteEndObject();
+        }, ct);
+        if (failure is not null) await ChunkAsync(json => GeminiErrorEncoder.Write(json, failure), ct);
+        if (!sse)
+        {
+            output.Write("]"u8);
+            await FlushAsync(ct);
+        }
+    }
+
+    private void WriteTextChunk(Utf8JsonWriter json, string text, bool thought)
+    {
+        json.WriteStartObject();
+        json.WriteStartArray("candidates");
+        json.WriteStartObject();
+        json.WriteStartObject("content");
+        json.WriteString("role", "model");
+        json.WriteStartArray("parts");
+        GeminiResponseEncoder.WriteTextPart(json, text, thought);
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteNumber("index", 0);
+        json.WriteEndObject();
+        json.WriteEndArray();
+        GeminiResponseEncoder.WriteIdentity(json, generationId, model);
+        json.WriteEndObject();
+    }
+
+    private async ValueTask ChunkAsync(Action<Utf8JsonWriter> write, CancellationToken ct)
+    {
+        if (sse) output.Write("data: "u8);
+        else if (_wroteFirst) output.Write(",\r\n"u8);
+        _wroteFirst = true;
+        _json.Reset(output);
+        write(_json);
+        _json.Flush();
+        if (sse) output.Write("\n\n"u8);
+        await FlushAsync(ct);
+    }
+
+    private async ValueTask FlushAsync(CancellationToken ct)
+    {
+        var result = await output.FlushAsync(ct);
+        if (result.IsCanceled || result.IsCompleted) throw new OperationCanceledException("The client stopped reading the stream.");
+    }
+}
