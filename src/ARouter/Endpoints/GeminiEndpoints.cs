@@ -12,7 +12,7 @@ namespace ARouter.Endpoints;
 /// The Gemini API's routes: <c>/v1beta/models/{model}:{method}</c> and the model list. A bare Gemini model goes
 /// to Google; <c>provider/model</c> (slash plain or as <c>%2F</c>) goes to any provider.
 /// </summary>
-public sealed class GeminiEndpoints(ChatCompletionHandler chat, ModelResolver resolver, TokenEstimator tokens, ModelCatalog catalog, ProviderDirectory providers)
+public sealed class GeminiEndpoints(ChatCompletionHandler chat, EmbeddingsHandler embeddings, ModelResolver resolver, TokenEstimator tokens, ModelCatalog catalog, ProviderDirectory providers)
 {
     public Task<GatewayError?> DispatchAsync(GatewayRequest request, string modelAndMethod)
     {
@@ -25,6 +25,8 @@ public sealed class GeminiEndpoints(ChatCompletionHandler chat, ModelResolver re
             "generateContent" => chat.HandleAsync(request, source => GeminiRequestDecoder.Decode(source, model, stream: false)),
             "streamGenerateContent" => chat.HandleAsync(request, source => GeminiRequestDecoder.Decode(source, model, stream: true)),
             "countTokens" => CountTokensAsync(request, model),
+            "embedContent" => embeddings.HandleAsync(request, source => GeminiEmbeddingCodec.Decode(source, model, batch: false)),
+            "batchEmbedContents" => embeddings.HandleAsync(request, source => GeminiEmbeddingCodec.Decode(source, model, batch: true)),
             var method => Task.FromResult<GatewayError?>(new GatewayError(ErrorStage.Routing, 501, $"Method '{method}' is not available through this gateway's Gemini API yet.")),
         };
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Dialects.Canonical;
+using ARouter.Dialects.Gemini;
 using ARouter.Dialects.OpenAi;
 using ARouter.Endpoints;
 using ARouter.Observability;
@@ -23,10 +24,11 @@ public sealed class EmbeddingsHandler(
     TimeProvider clock,
     ILogger<EmbeddingsHandler> logger)
 {
-    public async Task<GatewayError?> HandleAsync(GatewayRequest request)
+    /// <param name="decode">How to read the body; defaults to the OpenAI embeddings request.</param>
+    public async Task<GatewayError?> HandleAsync(GatewayRequest request, Func<SourceDocument, EmbeddingRequest>? decode = null)
     {
         using var source = await request.ReadJsonAsync();
-        var embedding = OpenAiEmbeddingDecoder.Decode(source);
+        var embedding = decode?.Invoke(source) ?? OpenAiEmbeddingDecoder.Decode(source);
         var (resolved, routeError) = resolver.Resolve(embedding.Model, embedding: true);
         if (resolved is null) return routeError;
         var (target, accessError) = await access.AuthorizeAsync(request.Http.Request, request.Caller.AccountId, resolved, request.Aborted);
@@ -51,7 +53,7 @@ public sealed class EmbeddingsHandler(
             {
                 if (!call.Response.IsSuccessStatusCode)
                     return facts.Fail(logger, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
-                return await RelayAsync(request, call, facts, reservation, promptTokens);
+                return await RelayAsync(request, embedding, call, facts, reservation, promptTokens);
             }
         }
         finally
@@ -60,7 +62,7 @@ public sealed class EmbeddingsHandler(
         }
     }
 
-    private async Task<GatewayError?> RelayAsync(GatewayRequest request, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
+    private async Task<GatewayError?> RelayAsync(GatewayRequest request, EmbeddingRequest embedding, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
     {
         var target = facts.Target;
         JsonDocument document;
@@ -88,7 +90,8 @@ public sealed class EmbeddingsHandler(
             response.ContentType = "application/json";
             using (var json = new Utf8JsonWriter(response.BodyWriter, ARouter.Dialects.JsonWriting.Options))
             {
-                OpenAiResponseEncoder.WriteRewritten(json, root, facts.GenerationId, target.Model.Id, new(upstreamUsage, usage, Money.FromNanos(charged)));
+                if (request.Dialect == CallerDialect.Gemini) GeminiEmbeddingCodec.WriteResponse(json, root, embedding, usage, Money.FromNanos(charged));
+                else OpenAiResponseEncoder.WriteRewritten(json, root, facts.GenerationId, target.Model.Id, new(upstreamUsage, usage, Money.FromNanos(charged)));
             }
             await response.BodyWriter.FlushAsync(request.Aborted);
             Log.RequestCompleted(logger, request.RequestId, "embeddings", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug, 200,

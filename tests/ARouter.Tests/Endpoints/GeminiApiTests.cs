@@ -179,3 +179,41 @@ public sealed class GeminiApiTests(GatewayWithFakes fixture) : IClassFixture<Gat
         Assert.Equal("UNAUTHENTICATED", JsonDocument.Parse(text).RootElement.GetProperty("error").GetProperty("status").GetString());
     }
 }
+
+public sealed class GeminiEmbeddingTests(GatewayWithFakes fixture) : IClassFixture<GatewayWithFakes>
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EmbedContent_and_batchEmbedContents_reach_an_OpenAI_wire_embedding_model_and_are_billed(bool batch)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(1);
+        object body = batch
+            ? new { requests = new[] { new { model = "models/mistral/mistral-embed", content = new { parts = new[] { new { text = "first" } } } }, new { model = "models/mistral/mistral-embed", content = new { parts = new[] { new { text = "second" } } } } } }
+            : new { content = new { parts = new[] { new { text = "only" } } } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1beta/models/mistral/mistral-embed:" + (batch ? "batchEmbedContents" : "embedContent"))
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-goog-api-key", account.Key);
+        using var response = await fixture.Gateway.Client.SendAsync(request);
+        var root = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        if (batch)
+        {
+            Assert.Equal(2, root.GetProperty("embeddings").GetArrayLength());
+            Assert.True(root.GetProperty("embeddings")[1].GetProperty("values").GetArrayLength() > 0);
+        }
+        else
+        {
+            Assert.True(root.GetProperty("embedding").GetProperty("values").GetArrayLength() > 0);
+        }
+        var sent = fixture.Fakes.RequestsTo("mistral")[^1];
+        Assert.Equal("/v1/embeddings", sent.Path);
+        Assert.Equal(batch ? 2 : 1, sent.Json.GetProperty("input").GetArrayLength());
+        var cost = root.GetProperty("usageMetadata").GetProperty("cost").GetDecimal();
+        Assert.True(cost > 0);
+        Assert.Equal(1 - cost, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+}

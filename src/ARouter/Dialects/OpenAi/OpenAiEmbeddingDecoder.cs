@@ -3,8 +3,15 @@ using ARouter.Dialects.Canonical;
 
 namespace ARouter.Dialects.OpenAi;
 
-/// <summary>An embedding request as the gateway needs it: the model, and the input text to size the reservation.</summary>
-public sealed record EmbeddingRequest(string Model, IReadOnlyList<string> Texts, int TokenArrayTokens, SourceDocument Source);
+/// <summary>
+/// An embedding request as the gateway needs it: the model, the input texts, and for another dialect's caller
+/// the output size and whether one embedding (Gemini <c>embedContent</c>) or a list was asked for.
+/// </summary>
+public sealed record EmbeddingRequest(string Model, IReadOnlyList<string> Texts, int TokenArrayTokens, SourceDocument Source)
+{
+    public int? Dimensions { get; init; }
+    public bool Single { get; init; }
+}
 
 public static class OpenAiEmbeddingDecoder
 {
@@ -42,14 +49,28 @@ public static class OpenAiEmbeddingDecoder
         return new EmbeddingRequest(model, texts, tokenArrayTokens, source);
     }
 
-    /// <summary>The caller's body with the model swapped for the provider's id; every other field kept.</summary>
+    /// <summary>
+    /// An OpenAI caller's body is copied with the model swapped for the provider's id; another dialect's request
+    /// is written from its texts, asking for plain floats.
+    /// </summary>
     public static void EncodeForProvider(System.Buffers.IBufferWriter<byte> output, EmbeddingRequest request, string upstreamModel)
     {
         using var json = new Utf8JsonWriter(output, ARouter.Dialects.JsonWriting.Options);
         json.WriteStartObject();
         json.WriteString("model", upstreamModel);
-        foreach (var property in request.Source.Json.RootElement.EnumerateObject())
-            if (property.Name is not ("model" or "provider" or "models" or "route")) property.WriteTo(json);
+        if (request.Source.Dialect == CallerDialect.OpenAi)
+        {
+            foreach (var property in request.Source.Json.RootElement.EnumerateObject())
+                if (property.Name is not ("model" or "provider" or "models" or "route")) property.WriteTo(json);
+        }
+        else
+        {
+            json.WriteStartArray("input");
+            foreach (var text in request.Texts) json.WriteStringValue(text);
+            json.WriteEndArray();
+            json.WriteString("encoding_format", "float");
+            if (request.Dimensions is { } dimensions) json.WriteNumber("dimensions", dimensions);
+        }
         json.WriteEndObject();
     }
 }
