@@ -177,6 +177,7 @@ public sealed class MessagesTests(GatewayWithFakes fixture) : IClassFixture<Gate
         { """{"model":"nope/x","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}""", 404, "not_found_error", "nope" },
         { """{"model":"deepseek/deepseek-chat","max_tokens":10,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"web_search_20250305","name":"web_search"}]}""", 400, "invalid_request_error", "web_search" },
         { "{not json", 400, "invalid_request_error", "JSON" },
+        { """{"model":"deepseek/deepseek-v4-pro","max_tokens":10,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}]}]}""", 400, "invalid_request_error", "images" },
     };
 
     [Theory]
