@@ -29,7 +29,7 @@ public sealed record KeyFields(string? Name, bool HasLimit, long? LimitNanos, bo
             interval = PositiveInt(rate, "interval_seconds", 86_400);
         }
 
-        return new KeyFields(name, hasLimit, limit, hasRateLimit, requests, interval, Bool(root, "management"), Bool(root, "disabled"));
+        return new KeyFields(name, hasLimit, limit, hasRateLimit, requests, interval, JsonRead.OptionalBool(root, "management"), JsonRead.OptionalBool(root, "disabled"));
     }
 
     private static int PositiveInt(JsonElement rate, string name, int max)
@@ -39,14 +39,4 @@ public sealed record KeyFields(string? Name, bool HasLimit, long? LimitNanos, bo
         return n;
     }
 
-    private static bool? Bool(JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        return value.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new DecodeException($"'{name}' must be true or false.", name),
-        };
-    }
 }

@@ -37,7 +37,7 @@ public static class AnthropicResponseEncoder
             json.WriteString("id", call.Id);
             json.WriteString("name", call.Name);
             json.WritePropertyName("input");
-            WriteInput(json, call.ArgumentsJson);
+            ToolArguments.WriteAsObject(json, call.ArgumentsJson);
             json.WriteEndObject();
         }
         json.WriteEndArray();
@@ -68,23 +68,4 @@ public static class AnthropicResponseEncoder
         _ => "end_turn",
     };
 
-    /// <summary>Tool arguments arrive as a JSON string; Anthropic wants an object. Malformed arguments are kept as a string field rather than lost.</summary>
-    private static void WriteInput(Utf8JsonWriter json, string argumentsJson)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(argumentsJson) ? "{}" : argumentsJson);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                document.RootElement.WriteTo(json);
-                return;
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        json.WriteStartObject();
-        json.WriteString("_raw_arguments", argumentsJson);
-        json.WriteEndObject();
-    }
 }

@@ -9,23 +9,33 @@ public static class GeminiResponseEncoder
 {
     public static void Write(Utf8JsonWriter json, ChatResponse response, string generationId, string model, TokenUsage usage, decimal cost)
     {
+        WriteChunk(json, generationId, model, parts =>
+        {
+            if (response.Reasoning is { Length: > 0 } reasoning) WriteTextPart(parts, reasoning, thought: true);
+            if (response.Text.Length > 0 || response.ToolCalls.Count == 0) WriteTextPart(parts, response.Text, thought: false);
+            foreach (var call in response.ToolCalls) WriteFunctionCall(parts, call);
+        }, FinishReasonOf(response.Finish), (usage, cost));
+    }
+
+    /// <summary>One <c>GenerateContentResponse</c>: a single candidate whose parts <paramref name="writeParts"/> writes.</summary>
+    public static void WriteChunk(Utf8JsonWriter json, string generationId, string model, Action<Utf8JsonWriter> writeParts, string? finishReason, (TokenUsage Usage, decimal Cost)? usage)
+    {
         json.WriteStartObject();
         json.WriteStartArray("candidates");
         json.WriteStartObject();
         json.WriteStartObject("content");
         json.WriteString("role", "model");
         json.WriteStartArray("parts");
-        if (response.Reasoning is { Length: > 0 } reasoning) WriteTextPart(json, reasoning, thought: true);
-        if (response.Text.Length > 0 || response.ToolCalls.Count == 0) WriteTextPart(json, response.Text, thought: false);
-        foreach (var call in response.ToolCalls) WriteFunctionCall(json, call);
+        writeParts(json);
         json.WriteEndArray();
         json.WriteEndObject();
-        json.WriteString("finishReason", FinishReasonOf(response.Finish));
+        if (finishReason is not null) json.WriteString("finishReason", finishReason);
         json.WriteNumber("index", 0);
         json.WriteEndObject();
         json.WriteEndArray();
-        WriteUsage(json, usage, cost);
-        WriteIdentity(json, generationId, model);
+        if (usage is { } u) WriteUsage(json, u.Usage, u.Cost);
+        json.WriteString("modelVersion", model);
+        json.WriteString("responseId", generationId);
         json.WriteEndObject();
     }
 
@@ -44,7 +54,7 @@ public static class GeminiResponseEncoder
         json.WriteString("id", call.Id);
         json.WriteString("name", call.Name);
         json.WritePropertyName("args");
-        WriteArguments(json, call.ArgumentsJson);
+        ToolArguments.WriteAsObject(json, call.ArgumentsJson);
         json.WriteEndObject();
         json.WriteEndObject();
     }
@@ -62,12 +72,6 @@ public static class GeminiResponseEncoder
         json.WriteEndObject();
     }
 
-    public static void WriteIdentity(Utf8JsonWriter json, string generationId, string model)
-    {
-        json.WriteString("modelVersion", model);
-        json.WriteString("responseId", generationId);
-    }
-
     public static string FinishReasonOf(FinishReason? finish) => finish switch
     {
         FinishReason.Length => "MAX_TOKENS",
@@ -76,22 +80,4 @@ public static class GeminiResponseEncoder
         _ => "STOP",
     };
 
-    private static void WriteArguments(Utf8JsonWriter json, string argumentsJson)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(argumentsJson) ? "{}" : argumentsJson);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                document.RootElement.WriteTo(json);
-                return;
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        json.WriteStartObject();
-        json.WriteString("_raw_arguments", argumentsJson);
-        json.WriteEndObject();
-    }
 }

@@ -34,10 +34,10 @@ public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string gene
         switch (streamEvent)
         {
             case TextDelta text:
-                await ChunkAsync(json => WriteTextChunk(json, text.Text, thought: false), ct);
+                await ChunkAsync(json => GeminiResponseEncoder.WriteChunk(json, generationId, model, parts => GeminiResponseEncoder.WriteTextPart(parts, text.Text, thought: false), null, null), ct);
                 break;
             case ReasoningDelta thinking:
-                await ChunkAsync(json => WriteTextChunk(json, thinking.Text, thought: true), ct);
+                await ChunkAsync(json => GeminiResponseEncoder.WriteChunk(json, generationId, model, parts => GeminiResponseEncoder.WriteTextPart(parts, thinking.Text, thought: true), null, null), ct);
                 break;
             case ToolCallStart start:
                 _calls[start.Index] = (start.Id, start.Name, new StringBuilder());
@@ -54,50 +54,17 @@ public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string gene
     /// <summary>Sends the completed function calls, then the closing chunk with usage and cost, or an error object.</summary>
     public async ValueTask EndAsync(TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
     {
-        await ChunkAsync(json =>
+        await ChunkAsync(json => GeminiResponseEncoder.WriteChunk(json, generationId, model, parts =>
         {
-            json.WriteStartObject();
-            json.WriteStartArray("candidates");
-            json.WriteStartObject();
-            json.WriteStartObject("content");
-            json.WriteString("role", "model");
-            json.WriteStartArray("parts");
-            if (_calls.Count == 0) GeminiResponseEncoder.WriteTextPart(json, "", thought: false);
-            foreach (var call in _calls.Values) GeminiResponseEncoder.WriteFunctionCall(json, new ToolCall(call.Id, call.Name, call.Arguments.ToString()));
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteString("finishReason", GeminiResponseEncoder.FinishReasonOf(failure is null ? _finish : FinishReason.Error));
-            json.WriteNumber("index", 0);
-            json.WriteEndObject();
-            json.WriteEndArray();
-            GeminiResponseEncoder.WriteUsage(json, usage, cost);
-            GeminiResponseEncoder.WriteIdentity(json, generationId, model);
-            json.WriteEndObject();
-        }, ct);
+            if (_calls.Count == 0) GeminiResponseEncoder.WriteTextPart(parts, "", thought: false);
+            foreach (var call in _calls.Values) GeminiResponseEncoder.WriteFunctionCall(parts, new ToolCall(call.Id, call.Name, call.Arguments.ToString()));
+        }, GeminiResponseEncoder.FinishReasonOf(failure is null ? _finish : FinishReason.Error), (usage, cost)), ct);
         if (failure is not null) await ChunkAsync(json => GeminiErrorEncoder.Write(json, failure), ct);
         if (!sse)
         {
             output.Write("]"u8);
             await FlushAsync(ct);
         }
-    }
-
-    private void WriteTextChunk(Utf8JsonWriter json, string text, bool thought)
-    {
-        json.WriteStartObject();
-        json.WriteStartArray("candidates");
-        json.WriteStartObject();
-        json.WriteStartObject("content");
-        json.WriteString("role", "model");
-        json.WriteStartArray("parts");
-        GeminiResponseEncoder.WriteTextPart(json, text, thought);
-        json.WriteEndArray();
-        json.WriteEndObject();
-        json.WriteNumber("index", 0);
-        json.WriteEndObject();
-        json.WriteEndArray();
-        GeminiResponseEncoder.WriteIdentity(json, generationId, model);
-        json.WriteEndObject();
     }
 
     private async ValueTask ChunkAsync(Action<Utf8JsonWriter> write, CancellationToken ct)
