@@ -10,6 +10,7 @@ using ARouter.Routing;
 using ARouter.Storage;
 using ARouter.Storage.Sqlite;
 using ARouter.Upstream;
+using ARouter.Upstream.Wires;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -107,8 +108,9 @@ public static class GatewayApp
             // The default handlers log request URIs, which can carry keys (?key=): never log them.
             .RemoveAllLoggers();
         services.AddSingleton<UpstreamClient>();
-        services.AddSingleton<OpenAiCompletionRelay>();
-        services.AddSingleton<OpenAiStreamRelay>();
+        services.AddSingleton<CompletionRelay>();
+        services.AddSingleton<ChatWires>();
+        services.AddSingleton<StreamRelay>();
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();
     }

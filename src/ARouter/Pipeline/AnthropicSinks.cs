@@ -1,32 +1,90 @@
 using System.Text.Json;
 using ARouter.Billing;
+using ARouter.Catalog;
 using ARouter.Dialects.Anthropic;
-using ARouter.Dialects.OpenAi;
+using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Sse;
+using ARouter.Upstream.Wires;
 
 namespace ARouter.Pipeline;
 
-/// <summary>Anthropic caller, OpenAI-wire provider: chunks become canonical events, then Anthropic's event sequence.</summary>
+/// <summary>
+/// Anthropic caller. From Anthropic itself events pass through as they came (id and model rewritten; the
+/// closing <c>message_delta</c> and <c>message_stop</c> held until the cost is known); from any other provider
+/// the canonical events are written as Anthropic's event sequence.
+/// </summary>
 public sealed class AnthropicStreamSink(SseWriter sse, GenerationFacts facts, int promptTokens) : IStreamSink
 {
     private readonly AnthropicStreamEncoder _encoder = new(sse, facts.GenerationId, facts.Target.Model.Id);
+    private readonly bool _sameDialect = facts.Target.Provider.Dialect == WireDialect.Anthropic;
+    private string? _stopReason;
 
-    public ValueTask StartAsync(CancellationToken ct) => _encoder.StartAsync(promptTokens, ct);
+    public ValueTask StartAsync(CancellationToken ct) => _sameDialect ? ValueTask.CompletedTask : _encoder.StartAsync(promptTokens, ct);
 
-    public async ValueTask ChunkAsync(JsonElement chunk, bool hasUsage, CancellationToken ct)
+    public async ValueTask EventAsync(SseEvent raw, JsonElement data, StreamStep step, CancellationToken ct)
     {
-        foreach (var streamEvent in OpenAiResponseDecoder.DecodeChunk(chunk)) await _encoder.WriteAsync(streamEvent, ct);
+        if (!_sameDialect)
+        {
+            foreach (var streamEvent in step.Events) await _encoder.WriteAsync(streamEvent, ct);
+            return;
+        }
+        var type = AnthropicResponseDecoder.String(data, "type");
+        switch (type)
+        {
+            case "message_start" when data.TryGetProperty("message", out var message):
+                await sse.WriteJsonAsync("message_start", json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteString("type", "message_start");
+                    json.WritePropertyName("message");
+                    AnthropicResponseEncoder.WriteRewritten(json, message, facts.GenerationId, facts.Target.Model.Id, null);
+                    json.WriteEndObject();
+                }, ct);
+                break;
+            case "message_delta":
+                _stopReason = data.TryGetProperty("delta", out var delta) ? AnthropicResponseDecoder.String(delta, "stop_reason") : null;
+                break;
+            case "message_stop":
+                break;
+            default:
+                await sse.WriteJsonAsync(raw.Name ?? type, json => data.WriteTo(json), ct);
+                break;
+        }
     }
 
-    public ValueTask EndAsync(JsonElement? upstreamUsage, TokenUsage usage, decimal cost, Dialects.Canonical.GatewayError? failure, CancellationToken ct)
-        => _encoder.EndAsync(usage, cost, failure, ct);
+    public async ValueTask EndAsync(JsonElement? upstreamUsage, TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
+    {
+        if (!_sameDialect)
+        {
+            await _encoder.EndAsync(usage, cost, failure, ct);
+            return;
+        }
+        await sse.WriteJsonAsync("message_delta", json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "message_delta");
+            json.WriteStartObject("delta");
+            if (failure is null && _stopReason is not null) json.WriteString("stop_reason", _stopReason); else json.WriteNull("stop_reason");
+            json.WriteNull("stop_sequence");
+            json.WriteEndObject();
+            AnthropicResponseEncoder.WriteUsage(json, usage, cost);
+            json.WriteEndObject();
+        }, ct);
+        if (failure is not null) await sse.WriteJsonAsync("error", json => AnthropicErrorEncoder.Write(json, failure), ct);
+        else await sse.WriteJsonAsync("message_stop", json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "message_stop");
+            json.WriteEndObject();
+        }, ct);
+    }
 }
 
 public sealed class AnthropicCompletionSink(GenerationFacts facts) : ICompletionSink
 {
-    public ValueTask WriteAsync(Utf8JsonWriter json, JsonElement upstreamCompletion, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
+    public void Write(Utf8JsonWriter json, JsonElement upstream, ChatResponse response, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
     {
-        AnthropicResponseEncoder.Write(json, OpenAiResponseDecoder.Decode(upstreamCompletion), facts.GenerationId, facts.Target.Model.Id, usage, cost);
-        return ValueTask.CompletedTask;
+        if (facts.Target.Provider.Dialect == WireDialect.Anthropic) AnthropicResponseEncoder.WriteRewritten(json, upstream, facts.GenerationId, facts.Target.Model.Id, cost);
+        else AnthropicResponseEncoder.Write(json, response, facts.GenerationId, facts.Target.Model.Id, usage, cost);
     }
 }

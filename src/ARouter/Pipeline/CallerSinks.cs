@@ -3,19 +3,20 @@ using ARouter.Billing;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Sse;
 using ARouter.Endpoints;
+using ARouter.Upstream.Wires;
 
 namespace ARouter.Pipeline;
 
 /// <summary>
-/// Where an OpenAI-wire stream goes: the caller's dialect. The relay owns reading, usage, timeouts and
-/// settling; a sink only turns each upstream chunk, and the ending, into the caller's events.
+/// Where a provider's stream goes: the caller's dialect. The relay owns reading, usage, timeouts and settling;
+/// a sink only turns each upstream event (raw, and as canonical events) and the ending into the caller's events.
+/// When caller and provider share a dialect the sink passes the raw event on, so unknown fields survive.
 /// </summary>
 public interface IStreamSink
 {
     string ContentType => "text/event-stream; charset=utf-8";
     ValueTask StartAsync(CancellationToken ct);
-    /// <param name="hasUsage">The chunk carried usage, which the sink must not pass on (it arrives, with cost, at the end).</param>
-    ValueTask ChunkAsync(JsonElement chunk, bool hasUsage, CancellationToken ct);
+    ValueTask EventAsync(SseEvent raw, JsonElement data, StreamStep step, CancellationToken ct);
     /// <summary>Writes usage and cost, then the dialect's end: a clean close, or an error event when <paramref name="failure"/> is set.</summary>
     ValueTask EndAsync(JsonElement? upstreamUsage, TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct);
 }
@@ -23,7 +24,7 @@ public interface IStreamSink
 /// <summary>Writes a whole (non-streamed) completion in the caller's dialect.</summary>
 public interface ICompletionSink
 {
-    ValueTask WriteAsync(Utf8JsonWriter json, JsonElement upstreamCompletion, JsonElement? upstreamUsage, TokenUsage usage, decimal cost);
+    void Write(Utf8JsonWriter json, JsonElement upstream, ChatResponse response, JsonElement? upstreamUsage, TokenUsage usage, decimal cost);
 }
 
 /// <summary>Creates the sinks for the dialect a request arrived in.</summary>

@@ -9,6 +9,7 @@ using ARouter.Observability;
 using ARouter.Routing;
 using ARouter.Storage;
 using ARouter.Upstream;
+using ARouter.Upstream.Wires;
 using Microsoft.Extensions.Logging;
 
 namespace ARouter.Pipeline;
@@ -24,8 +25,9 @@ public sealed class ChatCompletionHandler(
     TokenEstimator tokens,
     CreditCheck credit,
     UpstreamClient upstream,
-    OpenAiCompletionRelay completionRelay,
-    OpenAiStreamRelay streamRelay,
+    ChatWires wires,
+    CompletionRelay completionRelay,
+    StreamRelay streamRelay,
     TimeProvider clock,
     ILogger<ChatCompletionHandler> logger)
 {
@@ -43,8 +45,8 @@ public sealed class ChatCompletionHandler(
         if (resolved is null) return routeError;
         var (target, accessError) = await access.AuthorizeAsync(request.Http.Request, request.Caller.AccountId, resolved, request.Aborted);
         if (target is null) return accessError;
-        if (target.Provider.Dialect != WireDialect.OpenAi)
-            return new GatewayError(ErrorStage.Routing, 501, $"Provider '{target.Provider.Slug}' speaks the {target.Provider.Dialect} dialect, which this endpoint cannot translate to yet.", "model");
+        if (wires.For(target.Provider.Dialect) is not { } wire)
+            return new GatewayError(ErrorStage.Routing, 501, $"Provider '{target.Provider.Slug}' speaks the {target.Provider.Dialect} dialect, which the gateway cannot translate to yet.", "model");
         if (InputCheck.Validate(chat, target.Model) is { } inputError) return inputError;
 
         var promptTokens = tokens.CountPrompt(chat);
@@ -56,11 +58,10 @@ public sealed class ChatCompletionHandler(
         try
         {
             var body = new ArrayBufferWriter<byte>(4096);
-            // Same dialect on both sides: copy the caller's JSON so fields the gateway does not model still arrive.
-            if (request.Dialect == CallerDialect.OpenAi) OpenAiRequestEncoder.EncodeFromOpenAi(body, chat, target.Model, target.Provider);
-            else OpenAiCanonicalRequestEncoder.Encode(body, chat, target.Model, target.Provider);
-            var uri = target.Endpoint.Resolve(target.Provider.ChatPath);
-            var (call, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, request.Aborted);
+            wire.EncodeRequest(body, chat, target);
+            var uri = wire.ChatUri(target, chat.Stream);
+            var (call, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, request.Aborted,
+                SameDialectHeaders(request, target));
             if (call is null) return facts.Fail(logger, reservation, sendError!);
             using (call)
             {
@@ -70,8 +71,8 @@ public sealed class ChatCompletionHandler(
                     return facts.Fail(logger, reservation, await UpstreamErrorMapper.MapJsonInsteadOfStreamAsync(target.Provider.Slug, call.Response, request.Aborted));
 
                 var result = chat.Stream
-                    ? await streamRelay.RelayAsync(request, call, facts, reservation, promptTokens, TimeSpan.FromSeconds(upstream.Options.StreamIdleTimeoutSeconds))
-                    : await completionRelay.RelayAsync(request, call, facts, reservation, promptTokens);
+                    ? await streamRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens, TimeSpan.FromSeconds(upstream.Options.StreamIdleTimeoutSeconds))
+                    : await completionRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens);
                 if (result is not null) return facts.Fail(logger, reservation, result);
             }
             Log.RequestCompleted(logger, request.RequestId, "chat.completions", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug,
@@ -84,4 +85,11 @@ public sealed class ChatCompletionHandler(
         }
     }
 
+    /// <summary>An Anthropic caller talking to Anthropic keeps its API version and beta features.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> SameDialectHeaders(GatewayRequest request, RouteTarget target)
+    {
+        if (request.Dialect != CallerDialect.Anthropic || target.Provider.Dialect != WireDialect.Anthropic) yield break;
+        foreach (var name in (string[])["anthropic-version", "anthropic-beta"])
+            if (request.Http.Request.Headers[name].ToString() is { Length: > 0 } value) yield return KeyValuePair.Create(name, value);
+    }
 }

@@ -3,11 +3,12 @@ using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Gemini;
-using ARouter.Dialects.OpenAi;
+using ARouter.Dialects.Sse;
+using ARouter.Upstream.Wires;
 
 namespace ARouter.Pipeline;
 
-/// <summary>Gemini caller, OpenAI-wire provider: chunks become canonical events, then Gemini stream chunks.</summary>
+/// <summary>Gemini caller: the provider's canonical events become Gemini stream chunks.</summary>
 public sealed class GeminiStreamSink(PipeWriter output, bool sse, GenerationFacts facts) : IStreamSink
 {
     private readonly GeminiStreamEncoder _encoder = new(output, sse, facts.GenerationId, facts.Target.Model.Id);
@@ -16,9 +17,9 @@ public sealed class GeminiStreamSink(PipeWriter output, bool sse, GenerationFact
 
     public ValueTask StartAsync(CancellationToken ct) => _encoder.StartAsync(ct);
 
-    public async ValueTask ChunkAsync(JsonElement chunk, bool hasUsage, CancellationToken ct)
+    public async ValueTask EventAsync(SseEvent raw, JsonElement data, StreamStep step, CancellationToken ct)
     {
-        foreach (var streamEvent in OpenAiResponseDecoder.DecodeChunk(chunk)) await _encoder.WriteAsync(streamEvent, ct);
+        foreach (var streamEvent in step.Events) await _encoder.WriteAsync(streamEvent, ct);
     }
 
     public ValueTask EndAsync(JsonElement? upstreamUsage, TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
@@ -27,9 +28,6 @@ public sealed class GeminiStreamSink(PipeWriter output, bool sse, GenerationFact
 
 public sealed class GeminiCompletionSink(GenerationFacts facts) : ICompletionSink
 {
-    public ValueTask WriteAsync(Utf8JsonWriter json, JsonElement upstreamCompletion, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
-    {
-        GeminiResponseEncoder.Write(json, OpenAiResponseDecoder.Decode(upstreamCompletion), facts.GenerationId, facts.Target.Model.Id, usage, cost);
-        return ValueTask.CompletedTask;
-    }
+    public void Write(Utf8JsonWriter json, JsonElement upstream, ChatResponse response, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
+        => GeminiResponseEncoder.Write(json, response, facts.GenerationId, facts.Target.Model.Id, usage, cost);
 }

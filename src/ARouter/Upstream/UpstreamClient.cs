@@ -27,10 +27,15 @@ public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<Upstream
 
     public UpstreamOptions Options => options.Value;
 
-    public async Task<(UpstreamCall? Call, GatewayError? Error)> SendAsync(ProviderEndpoint endpoint, string? apiKey, Uri uri, HttpContent body, bool stream, CancellationToken clientAborted)
+    /// <param name="callerHeaders">Headers the caller sent that the provider should see (an Anthropic caller's <c>anthropic-beta</c>); they win over the catalog's.</param>
+    public async Task<(UpstreamCall? Call, GatewayError? Error)> SendAsync(ProviderEndpoint endpoint, string? apiKey, Uri uri, HttpContent body, bool stream, CancellationToken clientAborted,
+        IEnumerable<KeyValuePair<string, string>>? callerHeaders = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body, Version = new Version(1, 1) };
         ApplyAuth(request, endpoint.Provider.Auth, apiKey ?? endpoint.ApiKey ?? "");
+        foreach (var (name, value) in callerHeaders ?? []) request.Headers.TryAddWithoutValidation(name, value);
+        foreach (var (name, value) in endpoint.Provider.Quirks.RequiredHeaders)
+            if (!request.Headers.Contains(name)) request.Headers.TryAddWithoutValidation(name, value);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(stream ? "text/event-stream" : "application/json"));
 
         var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);

@@ -47,12 +47,37 @@ public static class AnthropicResponseEncoder
         json.WriteEndObject();
     }
 
+    /// <summary>
+    /// Anthropic caller, Anthropic provider: the provider's message (or <c>message_start</c> message) as it came,
+    /// with the gateway's id and model name and, where given, <c>usage.cost</c>.
+    /// </summary>
+    public static void WriteRewritten(Utf8JsonWriter json, JsonElement message, string generationId, string model, decimal? cost)
+    {
+        json.WriteStartObject();
+        foreach (var property in message.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "id": json.WriteString("id", generationId); break;
+                case "model": json.WriteString("model", model); break;
+                case "usage" when cost is not null && property.Value.ValueKind == JsonValueKind.Object:
+                    json.WriteStartObject("usage");
+                    foreach (var field in property.Value.EnumerateObject()) if (field.Name != "cost") field.WriteTo(json);
+                    json.WriteNumber("cost", cost.Value);
+                    json.WriteEndObject();
+                    break;
+                default: property.WriteTo(json); break;
+            }
+        }
+        json.WriteEndObject();
+    }
+
     /// <summary>Anthropic counts cached prompt tokens apart from <c>input_tokens</c>.</summary>
     public static void WriteUsage(Utf8JsonWriter json, TokenUsage usage, decimal? cost)
     {
         json.WriteStartObject("usage");
-        json.WriteNumber("input_tokens", Math.Max(0, usage.PromptTokens - usage.CachedPromptTokens));
-        json.WriteNumber("cache_creation_input_tokens", 0);
+        json.WriteNumber("input_tokens", Math.Max(0, usage.PromptTokens - usage.CachedPromptTokens - usage.CacheWriteTokens));
+        json.WriteNumber("cache_creation_input_tokens", usage.CacheWriteTokens);
         json.WriteNumber("cache_read_input_tokens", usage.CachedPromptTokens);
         json.WriteNumber("output_tokens", usage.CompletionTokens);
         if (cost is { } c) json.WriteNumber("cost", c);

@@ -42,6 +42,7 @@ public static class OpenAiChatDecoder
             Stop = ReadStop(root),
             Tools = ReadTools(root),
             ToolChoice = JsonRead.OptionalElement(root, "tool_choice"),
+            ToolMode = ReadToolMode(root),
             ResponseFormat = JsonRead.OptionalElement(root, "response_format"),
             Source = source,
         };
@@ -172,5 +173,15 @@ public static class OpenAiChatDecoder
                 JsonRead.OptionalElement(function, "parameters")));
         }
         return list;
+    }
+
+    private static ToolChoiceSpec? ReadToolMode(JsonElement root)
+    {
+        if (JsonRead.OptionalElement(root, "tool_choice") is not { } choice) return null;
+        if (choice.ValueKind == JsonValueKind.String)
+            return choice.GetString() is "auto" or "none" or "required" ? new ToolChoiceSpec(choice.GetString()!) : throw new DecodeException("'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":...}}.", "tool_choice");
+        if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
+            return new ToolChoiceSpec("tool", JsonRead.RequiredString(function, "name", "tool_choice.function.name"));
+        throw new DecodeException("'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":...}}.", "tool_choice");
     }
 }

@@ -6,16 +6,17 @@ using ARouter.Dialects.Canonical;
 using ARouter.Dialects.OpenAi;
 using ARouter.Endpoints;
 using ARouter.Upstream;
+using ARouter.Upstream.Wires;
 
 namespace ARouter.Pipeline;
 
 /// <summary>
-/// A non-streamed OpenAI-wire completion: read the provider's JSON, settle its usage, and send it on
-/// with the gateway's id, model name and <c>usage.cost</c>.
+/// A non-streamed completion: read the provider's JSON with its <see cref="IChatWire"/>, settle its usage, and
+/// answer in the caller's dialect with the gateway's id, model name and cost.
 /// </summary>
-public sealed class OpenAiCompletionRelay(TokenEstimator tokens)
+public sealed class CompletionRelay(TokenEstimator tokens)
 {
-    public async Task<GatewayError?> RelayAsync(GatewayRequest request, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
+    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
     {
         var target = facts.Target;
         byte[] body;
@@ -45,16 +46,17 @@ public sealed class OpenAiCompletionRelay(TokenEstimator tokens)
                 return new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned an unexpected response shape.");
             if (UpstreamErrorMapper.FromSuccessBody(target.Provider.Slug, root) is { } reportedError) return reportedError;
 
-            JsonElement? upstreamUsage = OpenAiUsage.TryFind(root, out var found) ? found : null;
-            var usage = upstreamUsage is { } u ? OpenAiUsage.Read(u) : null;
+            var decoded = wire.DecodeCompletion(root);
+            var upstreamUsage = wire.UsageJson(root);
+            var usage = decoded.Usage;
             if (usage is null)
             {
-                usage = new TokenUsage(promptTokens, CountCompletion(root));
+                usage = new TokenUsage(promptTokens, tokens.Count(decoded.Text + decoded.Reasoning + string.Concat(decoded.ToolCalls.Select(c => c.Name + c.ArgumentsJson))));
                 facts.UsageCounted = true;
                 upstreamUsage = null;
             }
             facts.Usage = usage;
-            facts.FinishReason = OpenAiStreamText.FinishReason(root);
+            facts.FinishReason = decoded.Finish is { } finish ? OpenAiCanonicalResponseEncoder.FinishReasonOf(finish) : null;
 
             var charged = await reservation.SettleAsync(facts.CostOf(usage), facts.ToRecord());
             facts.ChargedNanos = charged;
@@ -64,24 +66,11 @@ public sealed class OpenAiCompletionRelay(TokenEstimator tokens)
             response.ContentType = "application/json";
             using (var json = new Utf8JsonWriter(response.BodyWriter, ARouter.Dialects.JsonWriting.Options))
             {
-                await CallerSinks.Completion(request.Dialect, facts).WriteAsync(json, root, upstreamUsage, usage, Money.FromNanos(charged));
+                CallerSinks.Completion(request.Dialect, facts).Write(json, root, decoded, upstreamUsage, usage, Money.FromNanos(charged));
             }
             await response.BodyWriter.FlushAsync(request.Aborted);
         }
         return null;
     }
 
-    private int CountCompletion(JsonElement root)
-    {
-        var text = new StringBuilder();
-        if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var choice in choices.EnumerateArray())
-            {
-                if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message", out var message))
-                    OpenAiStreamText.AppendMessageText(message, text);
-            }
-        }
-        return tokens.Count(text);
-    }
 }

@@ -8,25 +8,26 @@ using ARouter.Dialects.Sse;
 using ARouter.Endpoints;
 using ARouter.Observability;
 using ARouter.Upstream;
+using ARouter.Upstream.Wires;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace ARouter.Pipeline;
 
 /// <summary>
-/// Relays an OpenAI-wire SSE stream event by event, each flushed as it arrives, in the caller's dialect
-/// (an <see cref="IStreamSink"/>); nothing is held back.
+/// Relays a provider's SSE stream event by event, each flushed as it arrives, in the caller's dialect
+/// (an <see cref="IStreamSink"/>); the provider's dialect is read by its <see cref="IChatWire"/>. Nothing is held back.
 /// Usage the provider reports (wherever its dialect puts it) is lifted out and sent, with
 /// <c>usage.cost</c>, in one closing chunk once the charge is settled — counted by the gateway when the
 /// provider reported none. A stream
 /// that fails ends with an error event, never a silent cut; a client that leaves is charged for what
 /// was generated.
 /// </summary>
-public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStreamRelay> logger)
+public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logger)
 {
     private enum Ending { Completed, ClientGone, UpstreamFailed }
 
-    public async Task<GatewayError?> RelayAsync(GatewayRequest request, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens, TimeSpan idleTimeout)
+    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens, TimeSpan idleTimeout)
     {
         var response = request.Http.Response;
         var sink = CallerSinks.Stream(request, facts, promptTokens);
@@ -37,9 +38,7 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
         request.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         var generated = new StringBuilder();
-        byte[]? reportedUsageJson = null;
-        TokenUsage? reported = null;
-        var sawDone = false;
+        var decoder = wire.NewStreamDecoder(facts.Target.Provider.Slug);
         GatewayError? failure = null;
         var ending = Ending.Completed;
 
@@ -50,29 +49,25 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
             await foreach (var sseEvent in SseReader.ReadAsync(body, () => ArmIdleTimer(call, idleTimeout)))
             {
                 facts.MarkFirstByte();
-                if (sseEvent.IsDone) { sawDone = true; break; }
+                if (sseEvent.IsDone)
+                {
+                    decoder.MarkDone();
+                    break;
+                }
                 if (!TryParse(sseEvent.Data, out var document)) continue;
                 using (document)
                 {
-                    var chunk = document.RootElement;
-                    if (UpstreamErrorMapper.FromSuccessBody(facts.Target.Provider.Slug, chunk) is { } reportedError)
+                    var step = decoder.Read(sseEvent, document.RootElement);
+                    if (step.Error is { } streamError)
                     {
-                        failure = reportedError with { Stage = ErrorStage.UpstreamStream, Status = 502 };
+                        failure = streamError;
                         break;
                     }
-                    OpenAiStreamText.AppendChunkText(chunk, generated);
-                    facts.FinishReason = OpenAiStreamText.FinishReason(chunk) ?? facts.FinishReason;
-                    var hasUsage = OpenAiUsage.TryFind(chunk, out var usageElement) && OpenAiUsage.Read(usageElement) is not null;
-                    if (hasUsage)
-                    {
-                        // Remember the latest usage; it goes out, with its cost, in the closing chunk.
-                        reported = OpenAiUsage.Read(usageElement);
-                        reportedUsageJson = JsonSerializer.SerializeToUtf8Bytes(usageElement);
-                    }
-                    await sink.ChunkAsync(chunk, hasUsage, request.Aborted);
+                    Remember(step.Events, generated, facts);
+                    await sink.EventAsync(sseEvent, document.RootElement, step, request.Aborted);
                 }
             }
-            if (!sawDone && failure is null && facts.FinishReason is null)
+            if (!decoder.Complete && failure is null)
                 failure = new GatewayError(ErrorStage.UpstreamStream, 502, $"Provider '{facts.Target.Provider.Slug}' ended the stream before it was complete.");
         }
         catch (Exception e) when (IsClientGone(e, request))
@@ -89,6 +84,7 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
         }
         if (failure is not null && ending == Ending.Completed) ending = Ending.UpstreamFailed;
 
+        var reported = decoder.Usage;
         var finalUsage = reported ?? new TokenUsage(promptTokens, tokens.Count(generated));
         facts.Usage = finalUsage;
         facts.UsageCounted = reported is null;
@@ -110,14 +106,29 @@ public sealed class OpenAiStreamRelay(TokenEstimator tokens, ILogger<OpenAiStrea
         try
         {
             var cost = Money.FromNanos(charged);
-            using var reportedUsage = reportedUsageJson is null ? null : JsonDocument.Parse(reportedUsageJson);
-            await sink.EndAsync(reportedUsage?.RootElement, finalUsage, cost, failure, request.Aborted);
+            await sink.EndAsync(decoder.UsageJson, finalUsage, cost, failure, request.Aborted);
         }
         catch (Exception e) when (IsClientGone(e, request))
         {
             Log.ClientDisconnected(logger, request.RequestId);
         }
         return null;
+    }
+
+    /// <summary>Keeps what was generated (only in memory, for counting tokens when the provider reports none) and the finish reason.</summary>
+    private static void Remember(IReadOnlyList<StreamEvent> events, StringBuilder generated, GenerationFacts facts)
+    {
+        foreach (var streamEvent in events)
+        {
+            switch (streamEvent)
+            {
+                case TextDelta text: generated.Append(text.Text); break;
+                case ReasoningDelta reasoning: generated.Append(reasoning.Text); break;
+                case ToolCallStart start: generated.Append(start.Name); break;
+                case ToolCallArgumentsDelta arguments: generated.Append(arguments.Json); break;
+                case FinishEvent finish: facts.FinishReason = OpenAiCanonicalResponseEncoder.FinishReasonOf(finish.Reason); break;
+            }
+        }
     }
 
     private static CancellationToken ArmIdleTimer(UpstreamCall call, TimeSpan idle)

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using ARouter.Billing;
+using ARouter.Dialects.Canonical;
+
+namespace ARouter.Dialects.OpenAi;
+
+/// <summary>Writes canonical responses and stream events as OpenAI chat completions and chunks, for callers of other dialects' providers.</summary>
+public static class OpenAiCanonicalResponseEncoder
+{
+    public static void WriteCompletion(Utf8JsonWriter json, ChatResponse response, string generationId, string model, long created, TokenUsage usage, decimal cost)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", generationId);
+        json.WriteString("object", "chat.completion");
+        json.WriteNumber("created", created);
+        json.WriteString("model", model);
+        json.WriteStartArray("choices");
+        json.WriteStartObject();
+        json.WriteNumber("index", 0);
+        json.WriteStartObject("message");
+        json.WriteString("role", "assistant");
+        if (response.Text.Length == 0 && response.ToolCalls.Count > 0) json.WriteNull("content"); else json.WriteString("content", response.Text);
+        if (response.Reasoning is { } reasoning) json.WriteString("reasoning", reasoning);
+        if (response.ToolCalls.Count > 0)
+        {
+            json.WriteStartArray("tool_calls");
+            foreach (var call in response.ToolCalls)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", call.Id);
+                json.WriteString("type", "function");
+                json.WriteStartObject("function");
+                json.WriteString("name", call.Name);
+                json.WriteString("arguments", call.ArgumentsJson);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        json.WriteEndObject();
+        json.WriteString("finish_reason", FinishReasonOf(response.Finish));
+        json.WriteEndObject();
+        json.WriteEndArray();
+        WriteUsage(json, usage, cost);
+        json.WriteEndObject();
+    }
+
+    /// <summary>OpenAI's usage shape (with cached and reasoning details) plus <c>cost</c>.</summary>
+    public static void WriteUsage(Utf8JsonWriter json, TokenUsage usage, decimal cost)
+    {
+        json.WriteStartObject("usage");
+        json.WriteNumber("prompt_tokens", usage.PromptTokens);
+        json.WriteNumber("completion_tokens", usage.CompletionTokens);
+        json.WriteNumber("total_tokens", usage.TotalTokens);
+        json.WriteStartObject("prompt_tokens_details");
+        json.WriteNumber("cached_tokens", usage.CachedPromptTokens);
+        json.WriteEndObject();
+        json.WriteStartObject("completion_tokens_details");
+        json.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
+        json.WriteEndObject();
+        json.WriteNumber("cost", cost);
+        json.WriteEndObject();
+    }
+
+    /// <summary>One chunk for one canonical stream event.</summary>
+    public static void WriteChunk(Utf8JsonWriter json, StreamEvent streamEvent, string generationId, string model, long created, bool first)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", generationId);
+        json.WriteString("object", "chat.completion.chunk");
+        json.WriteNumber("created", created);
+        json.WriteString("model", model);
+        json.WriteStartArray("choices");
+        json.WriteStartObject();
+        json.WriteNumber("index", 0);
+        json.WriteStartObject("delta");
+        if (first) json.WriteString("role", "assistant");
+        switch (streamEvent)
+        {
+            case TextDelta text:
+                json.WriteString("content", text.Text);
+                break;
+            case ReasoningDelta reasoning:
+                json.WriteString("reasoning", reasoning.Text);
+                break;
+            case ToolCallStart start:
+                WriteToolCall(json, start.Index, start.Id, start.Name, "");
+                break;
+            case ToolCallArgumentsDelta arguments:
+                WriteToolCall(json, arguments.Index, null, null, arguments.Json);
+                break;
+        }
+        json.WriteEndObject();
+        if (streamEvent is FinishEvent finish) json.WriteString("finish_reason", FinishReasonOf(finish.Reason)); else json.WriteNull("finish_reason");
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    public static string FinishReasonOf(FinishReason? finish) => finish switch
+    {
+        FinishReason.Length => "length",
+        FinishReason.ToolCalls => "tool_calls",
+        FinishReason.ContentFilter => "content_filter",
+        _ => "stop",
+    };
+
+    private static void WriteToolCall(Utf8JsonWriter json, int index, string? id, string? name, string arguments)
+    {
+        json.WriteStartArray("tool_calls");
+        json.WriteStartObject();
+        json.WriteNumber("index", index);
+        if (id is not null)
+        {
+            json.WriteString("id", id);
+            json.WriteString("type", "function");
+        }
+        json.WriteStartObject("function");
+        if (name is not null) json.WriteString("name", name);
+        json.WriteString("arguments", arguments);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndArray();
+    }
+}

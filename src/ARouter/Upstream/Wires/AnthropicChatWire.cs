@@ -1,0 +1,44 @@
+using System.Buffers;
+using System.Text.Json;
+using ARouter.Billing;
+using ARouter.Dialects.Anthropic;
+using ARouter.Dialects.Canonical;
+using ARouter.Dialects.Sse;
+using ARouter.Routing;
+
+namespace ARouter.Upstream.Wires;
+
+/// <summary>Anthropic's Messages API.</summary>
+public sealed class AnthropicChatWire : IChatWire
+{
+    public Uri ChatUri(RouteTarget target, bool stream) => target.Endpoint.Resolve(target.Provider.ChatPath);
+
+    public void EncodeRequest(IBufferWriter<byte> body, ChatRequest request, RouteTarget target) => AnthropicRequestEncoder.Encode(body, request, target.Model);
+
+    public ChatResponse DecodeCompletion(JsonElement root) => AnthropicResponseDecoder.Decode(root);
+
+    public JsonElement? UsageJson(JsonElement root) => root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object ? usage : null;
+
+    public IUpstreamStreamDecoder NewStreamDecoder(string providerSlug) => new Decoder(providerSlug);
+
+    private sealed class Decoder(string providerSlug) : IUpstreamStreamDecoder
+    {
+        private readonly AnthropicStreamDecoder _inner = new();
+
+        public TokenUsage? Usage => _inner.Usage;
+        public JsonElement? UsageJson => _inner.UsageJson;
+        public bool Complete => _inner.Stopped;
+
+        public StreamStep Read(SseEvent sseEvent, JsonElement data)
+        {
+            var events = _inner.Decode(data).ToList();
+            if (_inner.Error is { } message)
+                return new StreamStep([], false, new GatewayError(ErrorStage.UpstreamStream, 502, $"Provider '{providerSlug}' reported an error mid-stream: {message}"));
+            return new StreamStep(events, AnthropicResponseDecoder.String(data, "type") is "message_delta" or "message_start", null);
+        }
+
+        public void MarkDone()
+        {
+        }
+    }
+}
