@@ -48,6 +48,8 @@ public sealed record ProviderQuirks
     /// ignores unsupported parameters); entries such as <c>messages[].name</c> are notes for the codecs.
     /// </summary>
     [JsonPropertyName("unsupported_fields")] public IReadOnlyList<string> UnsupportedFields { get => field ??= []; init; }
+    /// <summary>Where streamed chat goes when it is not <c>chat_path</c> (Gemini's <c>:streamGenerateContent?alt=sse</c>).</summary>
+    [JsonPropertyName("stream_path")] public string? StreamPath { get; init; }
     /// <summary>Headers every request to the provider carries, e.g. Anthropic's <c>anthropic-version</c>.</summary>
     [JsonPropertyName("required_headers")] public IReadOnlyDictionary<string, string> RequiredHeaders { get => field ??= new Dictionary<string, string>(); init; }
     /// <summary>OpenAI field name → the provider's name for it, e.g. Mistral's <c>seed</c> → <c>random_seed</c>.</summary>

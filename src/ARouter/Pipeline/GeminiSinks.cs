@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Text.Json;
 using ARouter.Billing;
+using ARouter.Catalog;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Gemini;
 using ARouter.Dialects.Sse;
@@ -19,6 +20,13 @@ public sealed class GeminiStreamSink(PipeWriter output, bool sse, GenerationFact
 
     public async ValueTask EventAsync(SseEvent raw, JsonElement data, StreamStep step, CancellationToken ct)
     {
+        if (facts.Target.Provider.Dialect == WireDialect.Gemini)
+        {
+            // From Gemini itself the chunk passes as it came; only the finish reason is noted for the closing chunk.
+            await _encoder.WriteRawAsync(data, ct);
+            foreach (var finish in step.Events.OfType<FinishEvent>()) await _encoder.WriteAsync(finish, ct);
+            return;
+        }
         foreach (var streamEvent in step.Events) await _encoder.WriteAsync(streamEvent, ct);
     }
 
@@ -29,5 +37,8 @@ public sealed class GeminiStreamSink(PipeWriter output, bool sse, GenerationFact
 public sealed class GeminiCompletionSink(GenerationFacts facts) : ICompletionSink
 {
     public void Write(Utf8JsonWriter json, JsonElement upstream, ChatResponse response, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
-        => GeminiResponseEncoder.Write(json, response, facts.GenerationId, facts.Target.Model.Id, usage, cost);
+    {
+        if (facts.Target.Provider.Dialect == WireDialect.Gemini) GeminiResponseEncoder.WriteRewritten(json, upstream, facts.GenerationId, facts.Target.Model.Id, cost);
+        else GeminiResponseEncoder.Write(json, response, facts.GenerationId, facts.Target.Model.Id, usage, cost);
+    }
 }

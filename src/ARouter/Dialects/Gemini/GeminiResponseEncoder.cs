@@ -39,6 +39,32 @@ public static class GeminiResponseEncoder
         json.WriteEndObject();
     }
 
+    /// <summary>Gemini caller, Gemini provider: the provider's response as it came, with the gateway's id and model name and, where given, the cost.</summary>
+    public static void WriteRewritten(Utf8JsonWriter json, JsonElement response, string generationId, string model, decimal? cost)
+    {
+        json.WriteStartObject();
+        foreach (var property in response.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "modelVersion" or "responseId":
+                    break;
+                case "usageMetadata" when cost is not null && property.Value.ValueKind == JsonValueKind.Object:
+                    json.WriteStartObject("usageMetadata");
+                    foreach (var field in property.Value.EnumerateObject()) if (field.Name != "cost") field.WriteTo(json);
+                    json.WriteNumber("cost", cost.Value);
+                    json.WriteEndObject();
+                    break;
+                default:
+                    property.WriteTo(json);
+                    break;
+            }
+        }
+        json.WriteString("modelVersion", model);
+        json.WriteString("responseId", generationId);
+        json.WriteEndObject();
+    }
+
     public static void WriteTextPart(Utf8JsonWriter json, string text, bool thought)
     {
         json.WriteStartObject();

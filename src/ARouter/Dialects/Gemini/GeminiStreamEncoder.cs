@@ -51,6 +51,10 @@ public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string gene
         }
     }
 
+    /// <summary>A chunk from Gemini itself, passed on with the gateway's id and model name.</summary>
+    public ValueTask WriteRawAsync(JsonElement chunk, CancellationToken ct)
+        => ChunkAsync(json => GeminiResponseEncoder.WriteRewritten(json, chunk, generationId, model, null), ct);
+
     /// <summary>Sends the completed function calls, then the closing chunk with usage and cost, or an error object.</summary>
     public async ValueTask EndAsync(TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
     {
