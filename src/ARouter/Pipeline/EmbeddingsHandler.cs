@@ -33,8 +33,8 @@ public sealed class EmbeddingsHandler(
         if (resolved is null) return routeError;
         var (target, accessError) = await access.AuthorizeAsync(request.Http.Request, request.Caller.AccountId, resolved, request.Aborted);
         if (target is null) return accessError;
-        if (target.Provider.Dialect != WireDialect.OpenAi || target.Provider.EmbeddingsPath is null)
-            return new GatewayError(ErrorStage.Routing, 501, $"Embeddings for provider '{target.Provider.Slug}' are not available through /v1/embeddings yet.", "model");
+        if (target.Provider.Dialect == WireDialect.Anthropic || target.Provider.EmbeddingsPath is not { } embeddingsPath)
+            return GatewayError.BadRequest($"Provider '{target.Provider.Slug}' has no embeddings API.", "model");
 
         var promptTokens = embedding.TokenArrayTokens + embedding.Texts.Sum(tokens.Count);
         var generationId = Ids.NewGenerationId();
@@ -45,9 +45,12 @@ public sealed class EmbeddingsHandler(
         try
         {
             var body = new ArrayBufferWriter<byte>(1024);
-            OpenAiEmbeddingDecoder.EncodeForProvider(body, embedding, target.Model.UpstreamId);
+            var google = target.Provider.Dialect == WireDialect.Gemini;
+            if (google) GeminiEmbeddingCodec.EncodeForGoogle(body, embedding, target.Model.UpstreamId);
+            else OpenAiEmbeddingDecoder.EncodeForProvider(body, embedding, target.Model.UpstreamId);
+            var uri = target.Endpoint.Resolve(embeddingsPath.Replace("{model}", Uri.EscapeDataString(target.Model.UpstreamId), StringComparison.Ordinal));
             var content = new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } };
-            var (call, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, target.Endpoint.Resolve(target.Provider.EmbeddingsPath), content, false, request.Aborted);
+            var (call, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, uri, content, false, request.Aborted);
             if (call is null) return facts.Fail(logger, reservation, sendError!);
             using (call)
             {
@@ -90,8 +93,10 @@ public sealed class EmbeddingsHandler(
             response.ContentType = "application/json";
             using (var json = new Utf8JsonWriter(response.BodyWriter, ARouter.Dialects.JsonWriting.Options))
             {
-                if (request.Dialect == CallerDialect.Gemini) GeminiEmbeddingCodec.WriteResponse(json, root, embedding, usage, Money.FromNanos(charged));
-                else OpenAiResponseEncoder.WriteRewritten(json, root, facts.GenerationId, target.Model.Id, new(upstreamUsage, usage, Money.FromNanos(charged)));
+                var cost = Money.FromNanos(charged);
+                if (request.Dialect == CallerDialect.Gemini) GeminiEmbeddingCodec.WriteResponse(json, GeminiEmbeddingCodec.Vectors(root), embedding, usage, cost);
+                else if (target.Provider.Dialect == WireDialect.OpenAi) OpenAiResponseEncoder.WriteRewritten(json, root, facts.GenerationId, target.Model.Id, new(upstreamUsage, usage, cost));
+                else OpenAiEmbeddingEncoder.WriteList(json, GeminiEmbeddingCodec.Vectors(root), target.Model.Id, embedding.Base64, usage, cost);
             }
             await response.BodyWriter.FlushAsync(request.Aborted);
             Log.RequestCompleted(logger, request.RequestId, "embeddings", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug, 200,

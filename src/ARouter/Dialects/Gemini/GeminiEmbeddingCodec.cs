@@ -24,13 +24,45 @@ public static class GeminiEmbeddingCodec
         return new EmbeddingRequest(model, texts, 0, source) { Dimensions = Dimensions(requests[0]) };
     }
 
-    /// <summary>Writes the provider's OpenAI-style embeddings as Gemini's, with <c>usageMetadata</c> and the cost.</summary>
-    public static void WriteResponse(Utf8JsonWriter json, JsonElement upstream, EmbeddingRequest request, TokenUsage usage, decimal cost)
+    /// <summary>The <c>batchEmbedContents</c> body Google receives for any caller's embedding request.</summary>
+    public static void EncodeForGoogle(System.Buffers.IBufferWriter<byte> output, EmbeddingRequest request, string upstreamModel)
     {
-        var vectors = upstream.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array
-            ? data.EnumerateArray().Where(d => d.ValueKind == JsonValueKind.Object && d.TryGetProperty("embedding", out var e) && e.ValueKind == JsonValueKind.Array)
-                .OrderBy(d => d.TryGetProperty("index", out var i) && i.TryGetInt32(out var n) ? n : 0).Select(d => d.GetProperty("embedding")).ToList()
-            : [];
+        using var json = new Utf8JsonWriter(output, JsonWriting.Options);
+        json.WriteStartObject();
+        json.WriteStartArray("requests");
+        foreach (var text in request.Texts)
+        {
+            json.WriteStartObject();
+            json.WriteString("model", "models/" + upstreamModel);
+            json.WriteStartObject("content");
+            json.WriteStartArray("parts");
+            GeminiResponseEncoder.WriteTextPart(json, text, thought: false);
+            json.WriteEndArray();
+            json.WriteEndObject();
+            if (request.Dimensions is { } dimensions) json.WriteNumber("outputDimensionality", dimensions);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    /// <summary>The vectors of an embeddings answer, in input order, whichever wire it came in (OpenAI <c>data</c> or Gemini <c>embeddings</c>).</summary>
+    public static List<JsonElement> Vectors(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) return [];
+        if (root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+            return data.EnumerateArray().Where(d => d.ValueKind == JsonValueKind.Object && d.TryGetProperty("embedding", out var e) && e.ValueKind == JsonValueKind.Array)
+                .OrderBy(d => d.TryGetProperty("index", out var i) && i.TryGetInt32(out var n) ? n : 0).Select(d => d.GetProperty("embedding")).ToList();
+        if (GeminiRequestDecoder.Field(root, "embeddings") is { ValueKind: JsonValueKind.Array } embeddings)
+            return embeddings.EnumerateArray().Select(e => GeminiRequestDecoder.Field(e, "values") ?? default).ToList();
+        if (GeminiRequestDecoder.Field(root, "embedding") is { ValueKind: JsonValueKind.Object } single && GeminiRequestDecoder.Field(single, "values") is { } values)
+            return [values];
+        return [];
+    }
+
+    /// <summary>Writes vectors as Gemini's answer, with <c>usageMetadata</c> and the cost.</summary>
+    public static void WriteResponse(Utf8JsonWriter json, IReadOnlyList<JsonElement> vectors, EmbeddingRequest request, TokenUsage usage, decimal cost)
+    {
         json.WriteStartObject();
         if (request.Single)
         {

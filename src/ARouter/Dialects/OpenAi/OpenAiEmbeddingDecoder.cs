@@ -11,6 +11,8 @@ public sealed record EmbeddingRequest(string Model, IReadOnlyList<string> Texts,
 {
     public int? Dimensions { get; init; }
     public bool Single { get; init; }
+    /// <summary>The OpenAI caller asked for <c>encoding_format: base64</c>.</summary>
+    public bool Base64 { get; init; }
 }
 
 public static class OpenAiEmbeddingDecoder
@@ -46,7 +48,13 @@ public static class OpenAiEmbeddingDecoder
             default:
                 throw new DecodeException("'input' must be a string, an array of strings, or an array of token arrays.", "input");
         }
-        return new EmbeddingRequest(model, texts, tokenArrayTokens, source);
+        var format = JsonRead.OptionalString(root, "encoding_format", "encoding_format");
+        if (format is not (null or "float" or "base64")) throw new DecodeException("'encoding_format' must be float or base64.", "encoding_format");
+        return new EmbeddingRequest(model, texts, tokenArrayTokens, source)
+        {
+            Base64 = format == "base64",
+            Dimensions = JsonRead.OptionalPositiveInt(root, "dimensions"),
+        };
     }
 
     /// <summary>
