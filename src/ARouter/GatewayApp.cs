@@ -4,6 +4,7 @@ using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Endpoints;
 using ARouter.Observability;
+using ARouter.Passthrough;
 using ARouter.Pipeline;
 using ARouter.Routing;
 using ARouter.Storage;
@@ -98,6 +99,7 @@ public static class GatewayApp
         services.AddSingleton<OpenAiStreamRelay>();
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();
+        services.AddPassthrough(configuration);
     }
 
     /// <summary>Creates the schema if needed; run before serving.</summary>
