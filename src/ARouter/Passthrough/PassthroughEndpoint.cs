@@ -67,7 +67,7 @@ public sealed class PassthroughEndpoint(
         {
             http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             http.Response.Body = new TappedResponseBody(originalBody, tap);
-            var transform = new ProviderKeyTransform(destination, endpoint.Provider.Auth, providerKey, request.RequestId);
+            var transform = new ProviderKeyTransform(destination, endpoint.Provider.Auth, providerKey, request.RequestId, generationId);
             forwarded = await forwarder.SendAsync(http, endpoint.BaseUrl, invoker.Invoker, invoker.RequestConfig, transform, request.Aborted);
         }
         finally

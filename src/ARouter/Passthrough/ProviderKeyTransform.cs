@@ -8,7 +8,7 @@ namespace ARouter.Passthrough;
 /// Swaps the caller's ARouter key for the provider's, the provider's way, and points the request at the
 /// destination the gateway chose. YARP's default transform already drops hop-by-hop headers and Host.
 /// </summary>
-public sealed class ProviderKeyTransform(Uri destination, AuthStyle auth, string providerKey, string requestId) : HttpTransformer
+public sealed class ProviderKeyTransform(Uri destination, AuthStyle auth, string providerKey, string requestId, string generationId) : HttpTransformer
 {
     public const string ByokHeader = "X-Provider-Key";
     public const string AnthropicVersion = "2023-06-01";
@@ -49,6 +49,8 @@ public sealed class ProviderKeyTransform(Uri destination, AuthStyle auth, string
         // The provider's own request id stays available; X-Request-Id is always the gateway's.
         if (headers.TryGetValue("X-Request-Id", out var upstreamId) && upstreamId != requestId) headers["X-Upstream-Request-Id"] = upstreamId;
         headers["X-Request-Id"] = requestId;
+        // The body is the provider's, so the generation id (for /api/v1/generations/{id}) travels as a header.
+        headers["X-Generation-Id"] = generationId;
         return proceed;
     }
 }

@@ -32,7 +32,7 @@ public sealed class UsageTap(WireDialect dialect, HttpResponse response, Passthr
 
     public TokenUsage? Usage => _usage.Usage;
     public string? Model => _usage.Model;
-    public bool IsEventStream => _mode == Mode.Sse;
+    public bool IsEventStream { get; private set; }
 
     public void Observe(ReadOnlySpan<byte> bytes)
     {
@@ -77,6 +77,7 @@ public sealed class UsageTap(WireDialect dialect, HttpResponse response, Passthr
         if (type.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
             _sse = new SseEventSplitter(options.MaxParsedBytes, Parse);
+            IsEventStream = true;
             return Mode.Sse;
         }
         if (type.Contains("json", StringComparison.OrdinalIgnoreCase))
