@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Catalog;
@@ -18,8 +19,16 @@ public sealed class NativeUsage(WireDialect dialect)
     private int _cacheWrite;
     private int _output;
     private TokenUsage? _reported;
+    private readonly StringBuilder _generated = new();
+
+    /// <summary>Streamed text kept for counting is capped; past it only characters are counted.</summary>
+    public const int MaxKeptChars = 256 * 1024;
 
     public string? Model { get; private set; }
+
+    /// <summary>Text streamed so far (up to <see cref="MaxKeptChars"/>), to count output when a stream ends before its usage.</summary>
+    public string GeneratedText => _generated.ToString();
+    public long UncountedChars { get; private set; }
 
     public TokenUsage? Usage => dialect == WireDialect.Anthropic
         ? (_input is { } input ? new TokenUsage(input + _cacheRead + _cacheWrite, _output, _cacheRead, 0, _cacheWrite) : null)
@@ -56,6 +65,9 @@ public sealed class NativeUsage(WireDialect dialect)
     private void ObserveOpenAi(JsonElement root)
     {
         ObserveModel(String(root, "model"));
+        var text = new StringBuilder();
+        OpenAiStreamText.AppendChunkText(root, text);
+        Keep(text.ToString());
         if (OpenAiUsage.TryFind(root, out var usage) && ReadOpenAi(usage) is { } found) _reported = found;
         // Responses API stream: {"type":"response.completed","response":{"model":…,"usage":{…}}}
         if (root.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.Object)
@@ -86,6 +98,10 @@ public sealed class NativeUsage(WireDialect dialect)
             ObserveModel(String(message, "model"));
             if (message.TryGetProperty("usage", out var startUsage)) ReadAnthropic(startUsage);
         }
+        else if (type == "content_block_delta" && root.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
+        {
+            Keep(String(delta, "text") ?? String(delta, "thinking") ?? String(delta, "partial_json"));
+        }
         else if (type is "message" or "message_delta")
         {
             ObserveModel(String(root, "model"));
@@ -106,6 +122,16 @@ public sealed class NativeUsage(WireDialect dialect)
     private void ObserveGemini(JsonElement root)
     {
         ObserveModel(String(root, "modelVersion"));
+        if (root.TryGetProperty("candidates", out var candidates) && candidates.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var candidate in candidates.EnumerateArray())
+            {
+                if (candidate.ValueKind != JsonValueKind.Object || !candidate.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Object) continue;
+                if (!content.TryGetProperty("parts", out var parts) || parts.ValueKind != JsonValueKind.Array) continue;
+                foreach (var part in parts.EnumerateArray())
+                    if (part.ValueKind == JsonValueKind.Object) Keep(String(part, "text"));
+            }
+        }
         if (root.TryGetProperty("usageMetadata", out var usage) && ReadGemini(usage) is { } found) _reported = found;
     }
 
@@ -118,6 +144,18 @@ public sealed class NativeUsage(WireDialect dialect)
         var thoughts = Int(usage, "thoughtsTokenCount") ?? 0;
         if (prompt is null && candidates is null && thoughts == 0) return null;
         return new TokenUsage(prompt ?? 0, (candidates ?? 0) + thoughts, Int(usage, "cachedContentTokenCount") ?? 0, thoughts);
+    }
+
+    private void Keep(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return;
+        var room = MaxKeptChars - _generated.Length;
+        if (room >= text.Length) _generated.Append(text);
+        else
+        {
+            _generated.Append(text.AsSpan(0, Math.Max(0, room)));
+            UncountedChars += text.Length - Math.Max(0, room);
+        }
     }
 
     private static string? String(JsonElement obj, string name)

@@ -60,7 +60,7 @@ public sealed class PassthroughEndpoint(
         if (reservation is null) return refusal;
 
         var tap = new UsageTap(endpoint.Provider.Dialect, http.Response, options.Value);
-        var settlement = new PassthroughSettlement(request, endpoint.Provider.Slug, generationId, facts.Model, byok, pricing, clock);
+        var settlement = new PassthroughSettlement(request, endpoint.Provider.Slug, generationId, facts, byok, pricing, tokens, clock);
         var originalBody = http.Response.Body;
         var forwarded = ForwarderError.None;
         try

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ARouter.Passthrough;
 
@@ -27,6 +28,8 @@ public static class PassthroughRoutes
     {
         services.Configure<PassthroughOptions>(configuration.GetSection("ARouter:Passthrough"));
         services.AddHttpForwarder();
+        // YARP logs destination URIs at Information; paths and queries are the caller's, keep them out of logs.
+        services.AddLogging(logging => logging.AddFilter("Yarp", LogLevel.Warning));
         services.AddSingleton<PassthroughInvoker>();
         services.AddSingleton<PassthroughPricing>();
         services.AddSingleton<PassthroughEndpoint>();

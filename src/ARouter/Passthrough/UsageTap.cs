@@ -32,6 +32,8 @@ public sealed class UsageTap(WireDialect dialect, HttpResponse response, Passthr
 
     public TokenUsage? Usage => _usage.Usage;
     public string? Model => _usage.Model;
+    public string GeneratedText => _usage.GeneratedText;
+    public long UncountedChars => _usage.UncountedChars;
     public bool IsEventStream { get; private set; }
 
     public void Observe(ReadOnlySpan<byte> bytes)

@@ -78,6 +78,27 @@ public sealed class PassthroughStreamingTests(GatewayWithFakes fixture) : IClass
     }
 
     [Fact]
+    public async Task A_stream_without_usage_is_charged_for_the_tokens_the_gateway_counts()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        // OpenAI reports stream usage only when asked with stream_options.include_usage; this caller did not ask.
+        var (status, text, response) = await PassthroughCalls.SendAsync(fixture.Gateway, PassthroughCalls.Request(HttpMethod.Post, "/openai/v1/chat/completions", account.Key,
+            """{"model":"gpt-5.4","stream":true,"messages":[{"role":"user","content":"Hi"}]}"""));
+
+        Assert.Equal(200, status);
+        Assert.DoesNotContain("\"usage\":{", text);
+        var generation = await PassthroughCalls.GenerationAsync(fixture.Gateway, account.Key, response);
+        Assert.True(generation.GetProperty("tokens_counted_by_gateway").GetBoolean());
+        var completion = new TokenEstimator().Count(FakeScript.Default.Reply);
+        Assert.Equal(completion, generation.GetProperty("completion_tokens").GetInt32());
+        var prompt = generation.GetProperty("prompt_tokens").GetInt32();
+        Assert.True(prompt > 0);
+        var expected = PassthroughCalls.Cost("openai/gpt-5.4", new TokenUsage(prompt, completion));
+        Assert.Equal(expected, generation.GetProperty("cost").GetDecimal());
+        await PassthroughCalls.AssertBalanceAsync(fixture.Gateway, account.Key, 5 - expected);
+    }
+
+    [Fact]
     public async Task A_client_that_leaves_mid_stream_is_charged_once_for_the_usage_seen()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
