@@ -38,7 +38,7 @@ public sealed class PassthroughEndpoint(
     {
         var http = request.Http;
         var slug = (string)http.Request.RouteValues["provider"]!;
-        if (providers.Find(slug) is not { } endpoint) return UnknownProvider(slug);
+        if (providers.Find(slug) is not { } endpoint) return UnknownProvider(slug, providers.All.Select(p => p.Provider.Slug));
 
         var (rawPath, rawQuery) = PassthroughPath.RawTarget(http);
         if (PassthroughPath.FindEscape(rawPath) is { } escape) return GatewayError.BadRequest($"Refused provider path: {escape}.");
@@ -85,8 +85,8 @@ public sealed class PassthroughEndpoint(
             : new GatewayError(ErrorStage.UpstreamConnect, 502, $"Could not reach provider '{endpoint.Provider.Slug}' ({forwarded}).");
     }
 
-    public static GatewayError UnknownProvider(string slug)
-        => GatewayError.NotFound($"Unknown provider '{slug}'. Passthrough works for: openai, anthropic, google, deepseek, xai, kimi, minimax, mistral, groq, cohere, nvidia, dashscope.");
+    public static GatewayError UnknownProvider(string slug, IEnumerable<string> known)
+        => GatewayError.NotFound($"Unknown provider '{slug}'. Passthrough works for: {string.Join(", ", known.Order(StringComparer.Ordinal))}.");
 
     /// <summary>
     /// BYOK holds nothing (the provider bills the caller) but still opens a zero reservation so the generation

@@ -46,16 +46,16 @@ public static class PassthroughRoutes
             r => r.Http.RequestServices.GetRequiredService<PassthroughEndpoint>().HandleAsync(r))).WithMetadata(new HttpMethodMetadata(Methods));
 
         var otherRoute = RoutePatternFactory.Parse("/{segment}/{**path}", defaults: null, parameterPolicies: new { segment = new SegmentConstraint(s => !slugs.Contains(s) && !GatewaySegments.Contains(s)) });
-        app.Map(otherRoute, UnknownProviderAsync);
+        app.Map(otherRoute, http => UnknownProviderAsync(http, slugs));
     }
 
     /// <summary>No key needed to learn a provider does not exist; a path trying to escape still gets its 400.</summary>
-    private static Task UnknownProviderAsync(HttpContext http)
+    private static Task UnknownProviderAsync(HttpContext http, IReadOnlySet<string> slugs)
     {
         http.Response.Headers["X-Request-Id"] = Ids.NewRequestId();
         var error = PassthroughPath.FindEscape(PassthroughPath.RawTarget(http).Path) is { } escape
             ? GatewayError.BadRequest($"Refused provider path: {escape}.")
-            : PassthroughEndpoint.UnknownProvider((string?)http.Request.RouteValues["segment"] ?? "");
+            : PassthroughEndpoint.UnknownProvider((string?)http.Request.RouteValues["segment"] ?? "", slugs);
         return ErrorResponder.WriteAsync(http, CallerDialect.OpenAi, error);
     }
 

@@ -131,6 +131,8 @@ public sealed class PassthroughKeysTests(GatewayWithFakes fixture) : IClassFixtu
         Assert.Equal("?alt=sse", seen.Query);
         Assert.Equal(FakeProviders.KeyFor("google"), seen.Headers["x-goog-api-key"]);
         PassthroughCalls.AssertOnlyProviderKey(seen, account.Key);
+        Assert.DoesNotContain(account.Key, fixture.Gateway.Logs.All);
+        Assert.DoesNotContain(FakeProviders.KeyFor("google"), fixture.Gateway.Logs.All);
     }
 
     [Fact]
