@@ -44,10 +44,11 @@ public sealed class ProviderKeyTransform(Uri destination, AuthStyle auth, string
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
-        var proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var headers = httpContext.Response.Headers;
+        headers.Remove("X-Request-Id");
+        var proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         // The provider's own request id stays available; X-Request-Id is always the gateway's.
-        if (headers.TryGetValue("X-Request-Id", out var upstreamId) && upstreamId != requestId) headers["X-Upstream-Request-Id"] = upstreamId;
+        if (headers.TryGetValue("X-Request-Id", out var upstreamId)) headers["X-Upstream-Request-Id"] = upstreamId;
         headers["X-Request-Id"] = requestId;
         // The body is the provider's, so the generation id (for /api/v1/generations/{id}) travels as a header.
         headers["X-Generation-Id"] = generationId;

@@ -87,3 +87,27 @@ public sealed class PassthroughByokTests(GatewayWithoutSomeOperatorKeys fixture)
         Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
     }
 }
+
+/// <summary>A gateway whose Mistral base URL points at a port nothing listens on.</summary>
+public sealed class GatewayWithUnreachableProvider : GatewayWithFakes
+{
+    protected override IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?> { ["MISTRAL_BASE_URL"] = "http://127.0.0.1:1" };
+}
+
+public sealed class PassthroughUnreachableProviderTests(GatewayWithUnreachableProvider fixture) : IClassFixture<GatewayWithUnreachableProvider>
+{
+    [Fact]
+    public async Task A_provider_that_cannot_be_reached_is_502_in_the_OpenAI_shape_and_costs_nothing()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var (status, body, response) = await PassthroughCalls.SendAsync(fixture.Gateway, PassthroughCalls.Request(HttpMethod.Post, "/mistral/v1/chat/completions", account.Key,
+            GatewayWithFakes.ChatBody("mistral-large-latest")));
+
+        Assert.Equal(502, status);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("upstream_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("mistral", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.True(response.Headers.Contains("X-Request-Id"));
+        Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+}
