@@ -148,4 +148,26 @@ public sealed class PassthroughKeysTests(GatewayWithFakes fixture) : IClassFixtu
         Assert.Equal("?limit=5&order=desc", seen.Query);
         Assert.Equal("GET", seen.Method);
     }
+
+    [Theory]
+    [InlineData("DELETE", "/v1/messages/batches/msgbatch_0123")]
+    [InlineData("PUT", "/v1/messages/batches/msgbatch_0123")]
+    [InlineData("PATCH", "/v1/messages/batches/msgbatch_0123")]
+    public async Task Every_method_is_forwarded_as_sent_and_the_providers_answer_returned(string method, string path)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var body = method == "DELETE" ? null : """{"note":"kept as sent"}""";
+        var (status, text, _) = await PassthroughCalls.SendAsync(fixture.Gateway, PassthroughCalls.Request(new HttpMethod(method), "/anthropic" + path, account.Key, body));
+
+        // The fake has no batches: its own 404 in Anthropic's shape comes back, and costs nothing.
+        Assert.Equal(404, status);
+        using var json = JsonDocument.Parse(text);
+        Assert.Equal("not_found_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
+        var seen = fixture.Fakes.RequestsTo("anthropic")[^1];
+        Assert.Equal(method, seen.Method);
+        Assert.Equal(path, seen.Path);
+        Assert.Equal(body ?? "", seen.Body);
+        PassthroughCalls.AssertOnlyProviderKey(seen, account.Key);
+        Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
+    }
 }
