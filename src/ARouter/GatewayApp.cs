@@ -5,6 +5,7 @@ using ARouter.Catalog;
 using ARouter.Limits;
 using ARouter.Endpoints;
 using ARouter.Observability;
+using ARouter.Passthrough;
 using ARouter.Pipeline;
 using ARouter.Routing;
 using ARouter.Storage;
@@ -113,6 +114,7 @@ public static class GatewayApp
         services.AddSingleton<StreamRelay>();
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();
+        services.AddPassthrough(configuration);
     }
 
     /// <summary>Creates the schema if needed; run before serving.</summary>

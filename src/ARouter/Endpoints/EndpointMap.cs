@@ -1,6 +1,7 @@
 using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Dialects.Canonical;
+using ARouter.Passthrough;
 using ARouter.Pipeline;
 using ARouter.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -63,6 +64,8 @@ public static class EndpointMap
         app.MapGet("/health/ready", async (IDatabaseHealth database, CancellationToken ct) => await database.IsReadyAsync(ct)
             ? Results.Json(new HealthStatus("ready"), HealthJsonContext.Default.HealthStatus)
             : Results.Json(new HealthStatus("database unavailable"), HealthJsonContext.Default.HealthStatus, statusCode: 503));
+
+        app.MapPassthrough();
     }
 }
 

@@ -33,6 +33,17 @@ public sealed class FakeProviders : IAsyncDisposable
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
     public int OpenStreams => Volatile.Read(ref _openStreams);
     public int CancelledStreams => Volatile.Read(ref _cancelledStreams);
+    /// <summary>Large bodies (<see cref="FakeScript.LargeBodyBytes"/>) written to the end.</summary>
+    public int LargeBodiesFinished => Volatile.Read(ref _largeBodiesFinished);
+    private int _largeBodiesFinished;
+
+    internal void StreamOpened() => Interlocked.Increment(ref _openStreams);
+    internal void StreamClosed(bool cancelled)
+    {
+        if (cancelled) Interlocked.Increment(ref _cancelledStreams);
+        Interlocked.Decrement(ref _openStreams);
+    }
+    internal void LargeBodyFinished() => Interlocked.Increment(ref _largeBodiesFinished);
 
     public static string KeyFor(string slug) => $"sk-fake-{slug}-0123456789";
 
@@ -78,6 +89,17 @@ public sealed class FakeProviders : IAsyncDisposable
         _requests.Enqueue(new RecordedRequest(slug, context.Request.Method, providerPath, context.Request.QueryString.Value ?? "",
             context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body));
 
+        // Anthropic and Gemini speak their own native APIs, not the OpenAI wire.
+        if (slug == "anthropic")
+        {
+            await new FakeAnthropic(this, ScriptFor(slug)).HandleAsync(context, providerPath, body);
+            return;
+        }
+        if (slug == "google")
+        {
+            await new FakeGemini(this, ScriptFor(slug)).HandleAsync(context, providerPath, body);
+            return;
+        }
         if (!FakeProviderProfile.All.TryGetValue(slug, out var profile))
         {
             await WriteJsonAsync(context, 404, new JsonObject { ["error"] = new JsonObject { ["message"] = $"No fake for provider '{slug}'." } });
@@ -99,6 +121,11 @@ public sealed class FakeProviders : IAsyncDisposable
         {
             if (failStatus == 429) context.Response.Headers.RetryAfter = "7";
             await WriteErrorAsync(context, profile, failStatus, script.FailMessage);
+            return;
+        }
+        if (context.Request.Method == "GET" && providerPath == profile.ChatPath.Replace("chat/completions", "models"))
+        {
+            await WriteJsonAsync(context, 200, new JsonObject { ["object"] = "list", ["data"] = new JsonArray(new JsonObject { ["id"] = "fake-model", ["object"] = "model", ["created"] = 1_700_000_000, ["owned_by"] = slug }) });
             return;
         }
         if (context.Request.Method != "POST" || (providerPath != profile.ChatPath && providerPath != profile.EmbeddingsPath))
@@ -124,7 +151,8 @@ public sealed class FakeProviders : IAsyncDisposable
             await WriteJsonAsync(context, 200, new JsonObject { ["id"] = Guid.NewGuid().ToString("n"), ["choices"] = null, ["base_resp"] = new JsonObject { ["status_code"] = code, ["status_msg"] = script.FailMessage } });
             return;
         }
-        if (providerPath == profile.EmbeddingsPath) await WriteJsonAsync(context, 200, FakeEmbeddings.Response(request, script));
+        if (script.LargeBodyBytes > 0) await FakeLargeBody.WriteAsync(context, script, ModelOf(request), this);
+        else if (providerPath == profile.EmbeddingsPath) await WriteJsonAsync(context, 200, FakeEmbeddings.Response(request, script));
         else if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, profile, script, request);
         else await WriteJsonAsync(context, 200, new FakeChatResponses(profile, script, ModelOf(request)).Completion());
     }

@@ -34,6 +34,9 @@ public sealed record FakeScript
     /// <summary>MiniMax only: HTTP 200 whose <c>base_resp</c> carries this non-zero status code, as MiniMax reports some failures.</summary>
     public int? BaseRespErrorCode { get; init; }
 
+    /// <summary>When above zero, a chat completion whose reply text is this many bytes, written in 64 KiB pieces, usage at the end.</summary>
+    public long LargeBodyBytes { get; init; }
+
     /// <summary>Answer with a function call instead of text.</summary>
     public FakeToolCall? ToolCall { get; init; }
 }

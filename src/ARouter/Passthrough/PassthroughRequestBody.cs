@@ -1,0 +1,79 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ARouter.Billing;
+using ARouter.Endpoints;
+using Microsoft.AspNetCore.Http;
+
+namespace ARouter.Passthrough;
+
+/// <summary>What the gateway needs from a native request to size its worst case: the model and the output cap.</summary>
+public sealed record PassthroughRequestFacts(string? Model, int? MaxOutputTokens, int PromptTokens);
+
+/// <summary>
+/// Reads a JSON request body once (within the body limit), notes the model and the output cap wherever the
+/// provider's API puts them, and puts the bytes back so the forwarder sends them unchanged. Other bodies
+/// (multipart uploads, binary) are not read: they stream through and get the default reservation.
+/// </summary>
+public static partial class PassthroughRequestBody
+{
+    /// <summary>Above this, counting tokens costs more than it is worth; bytes / 3 over-estimates o200k for text.</summary>
+    private const int CountedBytesLimit = 256 * 1024;
+
+    public static async Task<PassthroughRequestFacts> InspectAsync(HttpContext http, string remainder, TokenEstimator tokens, GatewayOptions options)
+    {
+        var pathModel = ModelInPath().Match(Uri.UnescapeDataString(remainder)) is { Success: true } match ? match.Groups[1].Value : null;
+        var request = http.Request;
+        if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)) return new(pathModel, null, 0);
+        if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true) return new(pathModel, null, 0);
+
+        var body = await ReadAsync(http, options.MaxRequestBodyBytes);
+        var stream = new MemoryStream(body, writable: false);
+        request.Body = stream;
+        http.Response.RegisterForDispose(stream);
+
+        var prompt = body.Length <= CountedBytesLimit ? tokens.Count(Encoding.UTF8.GetString(body)) : body.Length / 3;
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return new(pathModel, null, prompt);
+            var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            int? max = Int(root, "max_tokens") ?? Int(root, "max_completion_tokens") ?? Int(root, "max_output_tokens");
+            if (root.TryGetProperty("generationConfig", out var config) && config.ValueKind == JsonValueKind.Object) max ??= Int(config, "maxOutputTokens");
+            return new(string.IsNullOrWhiteSpace(model) ? pathModel : model, max, prompt);
+        }
+        catch (JsonException)
+        {
+            // The provider will answer a malformed body with its own 400; that costs nothing.
+            return new(pathModel, null, prompt);
+        }
+    }
+
+    private static async Task<byte[]> ReadAsync(HttpContext http, long limit)
+    {
+        if (http.Request.ContentLength > limit) throw new BodyTooLargeException(limit);
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(http.Request.ContentLength ?? 4096, 256, 1 << 20));
+        var reader = http.Request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(http.RequestAborted);
+            foreach (var segment in result.Buffer)
+            {
+                if (buffer.WrittenCount + (long)segment.Length > limit) throw new BodyTooLargeException(limit);
+                buffer.Write(segment.Span);
+            }
+            reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted) break;
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static int? Int(JsonElement obj, string name)
+        => obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n > 0 ? n : null;
+
+    /// <summary>Gemini names the model in the path: <c>/v1beta/models/{model}:generateContent</c>.</summary>
+    [GeneratedRegex(@"/models/([^/:?]+):", RegexOptions.CultureInvariant)]
+    private static partial Regex ModelInPath();
+}

@@ -1,0 +1,170 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace ARouter.Tests.FakeUpstream;
+
+/// <summary>
+/// The Gemini API as the real one answers (docs/providers.md): key in <c>x-goog-api-key</c> or <c>?key=</c>,
+/// <c>:generateContent</c> and <c>:streamGenerateContent</c> (SSE with <c>alt=sse</c>, else one JSON array),
+/// cumulative <c>usageMetadata</c> on every chunk, no <c>[DONE]</c>, Google's error shape.
+/// </summary>
+public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
+{
+    public static readonly string[] Models = ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-embedding-001"];
+
+    public async Task HandleAsync(HttpContext context, string path, string body)
+    {
+        var key = context.Request.Headers["x-goog-api-key"].ToString();
+        if (key.Length == 0) key = context.Request.Query["key"].ToString();
+        if (key.Length == 0)
+        {
+            await WriteErrorAsync(context, 403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
+            return;
+        }
+        if (key != FakeProviders.KeyFor("google"))
+        {
+            await WriteErrorAsync(context, 400, "API key not valid. Please pass a valid API key.", "API_KEY_INVALID");
+            return;
+        }
+        if (script.FailStatus is { } failStatus)
+        {
+            await WriteErrorAsync(context, failStatus, script.FailMessage);
+            return;
+        }
+        if (context.Request.Method == "GET" && path == "/v1beta/models")
+        {
+            await WriteJsonAsync(context, 200, ModelList());
+            return;
+        }
+        var colon = path.LastIndexOf(':');
+        var action = colon < 0 ? "" : path[(colon + 1)..];
+        if (context.Request.Method != "POST" || !path.StartsWith("/v1beta/models/", StringComparison.Ordinal) || action is not ("generateContent" or "streamGenerateContent"))
+        {
+            await WriteErrorAsync(context, 404, $"Method not found.");
+            return;
+        }
+        var model = path["/v1beta/models/".Length..colon];
+
+        JsonObject request;
+        try
+        {
+            request = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not an object");
+        }
+        catch (JsonException)
+        {
+            await WriteErrorAsync(context, 400, "Invalid JSON payload received.");
+            return;
+        }
+        if (request["contents"] is not JsonArray { Count: > 0 })
+        {
+            await WriteErrorAsync(context, 400, "* GenerateContentRequest.contents: contents is not specified");
+            return;
+        }
+
+        var pieces = FakeText.Split(script.Reply, action == "generateContent" ? 1 : script.Chunks).ToList();
+        if (action == "generateContent") await WriteJsonAsync(context, 200, Chunk(model, script.Reply, script.CompletionTokens, last: true));
+        else if (context.Request.Query["alt"] == "sse") await StreamAsync(context, model, pieces);
+        else await WriteJsonAsync(context, 200, new JsonArray([.. pieces.Select((p, i) => (JsonNode)Chunk(model, p, Cumulative(i, pieces.Count), i == pieces.Count - 1))]));
+    }
+
+    /// <summary>Candidates tokens so far: usage on every chunk is cumulative and reaches the full count on the last.</summary>
+    private int Cumulative(int index, int count) => (int)((long)script.CompletionTokens * (index + 1) / count);
+
+    private JsonObject Chunk(string model, string text, int candidatesTokens, bool last)
+    {
+        var candidate = new JsonObject
+        {
+            ["content"] = new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = text }), ["role"] = "model" },
+            ["index"] = 0,
+        };
+        if (last) candidate["finishReason"] = "STOP";
+        var usage = new JsonObject
+        {
+            ["promptTokenCount"] = script.PromptTokens,
+            ["candidatesTokenCount"] = candidatesTokens,
+            ["totalTokenCount"] = script.PromptTokens + candidatesTokens + script.ReasoningTokens,
+            ["promptTokensDetails"] = new JsonArray(new JsonObject { ["modality"] = "TEXT", ["tokenCount"] = script.PromptTokens }),
+        };
+        if (script.CachedTokens > 0) usage["cachedContentTokenCount"] = script.CachedTokens;
+        if (script.ReasoningTokens > 0) usage["thoughtsTokenCount"] = script.ReasoningTokens;
+        return new JsonObject
+        {
+            ["candidates"] = new JsonArray(candidate),
+            ["usageMetadata"] = usage,
+            ["modelVersion"] = model,
+            ["responseId"] = "fake-" + Guid.NewGuid().ToString("n")[..16],
+        };
+    }
+
+    private async Task StreamAsync(HttpContext context, string model, List<string> pieces)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/event-stream";
+        fakes.StreamOpened();
+        try
+        {
+            await context.Response.StartAsync(context.RequestAborted);
+            for (var i = 0; i < pieces.Count; i++)
+            {
+                if (i > 0 && script.ChunkDelay > TimeSpan.Zero) await Task.Delay(script.ChunkDelay, context.RequestAborted);
+                var chunk = Chunk(model, pieces[i], Cumulative(i, pieces.Count), i == pieces.Count - 1);
+                await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("data: " + chunk.ToJsonString() + "\r\n\r\n"), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            fakes.StreamClosed(context.RequestAborted.IsCancellationRequested);
+        }
+    }
+
+    private static JsonObject ModelList()
+    {
+        var models = new JsonArray();
+        foreach (var id in Models)
+            models.Add(new JsonObject
+            {
+                ["name"] = "models/" + id,
+                ["version"] = "001",
+                ["displayName"] = id,
+                ["inputTokenLimit"] = 1_048_576,
+                ["outputTokenLimit"] = 65_536,
+                ["supportedGenerationMethods"] = id.Contains("embedding") ? new JsonArray("embedContent") : new JsonArray("generateContent", "countTokens"),
+            });
+        return new JsonObject { ["models"] = models };
+    }
+
+    public static string Status(int code) => code switch
+    {
+        400 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        429 => "RESOURCE_EXHAUSTED",
+        503 => "UNAVAILABLE",
+        504 => "DEADLINE_EXCEEDED",
+        _ => "INTERNAL",
+    };
+
+    public static JsonObject ErrorBody(int code, string message, string? reason = null)
+    {
+        var error = new JsonObject { ["code"] = code, ["message"] = message, ["status"] = Status(code) };
+        if (reason is not null)
+            error["details"] = new JsonArray(new JsonObject { ["@type"] = "type.googleapis.com/google.rpc.ErrorInfo", ["reason"] = reason, ["domain"] = "googleapis.com" });
+        return new JsonObject { ["error"] = error };
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string message, string? reason = null) => WriteJsonAsync(context, status, ErrorBody(status, message, reason));
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, JsonNode body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=UTF-8";
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+}
