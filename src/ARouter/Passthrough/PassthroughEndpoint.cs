@@ -1,3 +1,4 @@
+using ARouter.Auth;
 using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Dialects.Canonical;
@@ -21,6 +22,7 @@ namespace ARouter.Passthrough;
 /// </summary>
 public sealed class PassthroughEndpoint(
     ProviderDirectory providers,
+    ProviderCredentials credentials,
     PassthroughPricing pricing,
     CreditCheck credits,
     Ledger ledger,
@@ -46,13 +48,12 @@ public sealed class PassthroughEndpoint(
         var destination = PassthroughPath.Destination(endpoint, remainder, PassthroughPath.QueryWithoutKey(rawQuery));
         if (destination is null) return GatewayError.BadRequest("Refused provider path: it does not stay under the provider's base URL.");
 
-        var byokKey = http.Request.Headers[ProviderKeyTransform.ByokHeader].ToString().Trim();
-        var byok = byokKey.Length > 0;
-        var providerKey = byok ? byokKey : endpoint.ApiKey;
-        if (string.IsNullOrEmpty(providerKey))
-            return GatewayError.Forbidden($"Provider '{endpoint.Provider.Slug}' has no operator key on this gateway; send your own in the '{ProviderKeyTransform.ByokHeader}' header.");
-
-        // Rate limits go here, before anything is read or reserved: limiter.TryAcquire(request.Caller), then X-RateLimit-* on http.Response.
+        // The caller's X-Provider-Key, else a key the account stored for this provider, else the operator's.
+        // (The key's rate limit was already applied by GatewayEndpoint.Keyed, with its X-RateLimit-* headers.)
+        if (await credentials.ResolveAsync(http.Request, request.Caller.AccountId, endpoint, request.Aborted) is not { } credential)
+            return GatewayError.Forbidden($"Provider '{endpoint.Provider.Slug}' has no operator key on this gateway; send your own in the '{ProviderKeyTransform.ByokHeader}' header or store one with PUT /api/v1/provider-keys/{endpoint.Provider.Slug}.");
+        var byok = credential.Byok;
+        var providerKey = credential.Key;
 
         var facts = await PassthroughRequestBody.InspectAsync(http, remainder, tokens, gatewayOptions.Value);
         var generationId = Ids.NewGenerationId();

@@ -81,6 +81,11 @@ public sealed class ByokAndSpendLimitTests(ByokGateway fixture) : IClassFixture<
         Assert.DoesNotContain(providerKey, stored);
         Assert.DoesNotContain("fake-mistral", stored);
 
+        // Passthrough uses the stored key too.
+        var (native, _) = await fixture.Gateway.SendJsonAsync(HttpMethod.Post, "/mistral/v1/chat/completions", account.Key, new { model = GatewayWithFakes.ChatModelOf("mistral").UpstreamId, messages = new[] { new { role = "user", content = "hi" } } });
+        Assert.Equal(200, native);
+        Assert.Equal("Bearer " + providerKey, fixture.Fakes.RequestsTo("mistral")[^1].Headers["authorization"]);
+
         Assert.Equal(200, (await fixture.Gateway.SendJsonAsync(HttpMethod.Delete, "/api/v1/provider-keys/mistral", account.Key)).Status);
         Assert.Equal(403, (await ChatAsync(account.Key, MistralModel)).Status);
         Assert.Equal(404, (await fixture.Gateway.SendJsonAsync(HttpMethod.Delete, "/api/v1/provider-keys/mistral", account.Key)).Status);

@@ -21,7 +21,7 @@ public sealed class RateLimitTests(GatewayWithFakes fixture) : IClassFixture<Gat
         long.Parse(response.Headers.GetValues("X-RateLimit-Reset").Single()));
 
     [Fact]
-    public async Task Success_client_errors_upstream_errors_and_streams_all_carry_the_rate_limit_headers()
+    public async Task Success_client_errors_upstream_errors_streams_and_passthrough_all_carry_the_rate_limit_headers()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var key = await KeyWithRateLimitAsync(account, 20, 60);
@@ -54,9 +54,16 @@ public sealed class RateLimitTests(GatewayWithFakes fixture) : IClassFixture<Gat
         }
         Assert.Equal([19, 18, 17, 16, 15], remaining);
 
+        using (var passthrough = fixture.Gateway.Request(HttpMethod.Post, "/deepseek/chat/completions", key, """{"model":"deepseek-chat","messages":[{"role":"user","content":"hi"}]}"""))
+        using (var passthroughResponse = await fixture.Gateway.Client.SendAsync(passthrough))
+        {
+            Assert.Equal(HttpStatusCode.OK, passthroughResponse.StatusCode);
+            Assert.Equal(14, Headers(passthroughResponse).Remaining);
+        }
+
         using var balance = fixture.Gateway.Request(HttpMethod.Get, "/api/v1/balance", key);
         using var balanceResponse = await fixture.Gateway.Client.SendAsync(balance);
-        Assert.Equal(14, Headers(balanceResponse).Remaining);
+        Assert.Equal(13, Headers(balanceResponse).Remaining);
     }
 
     [Fact]
