@@ -49,15 +49,7 @@ public static class OpenAiCanonicalResponseEncoder
     public static void WriteUsage(Utf8JsonWriter json, TokenUsage usage, decimal cost)
     {
         json.WriteStartObject("usage");
-        json.WriteNumber("prompt_tokens", usage.PromptTokens);
-        json.WriteNumber("completion_tokens", usage.CompletionTokens);
-        json.WriteNumber("total_tokens", usage.TotalTokens);
-        json.WriteStartObject("prompt_tokens_details");
-        json.WriteNumber("cached_tokens", usage.CachedPromptTokens);
-        json.WriteEndObject();
-        json.WriteStartObject("completion_tokens_details");
-        json.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
-        json.WriteEndObject();
+        OpenAiUsage.WriteCounts(json, usage);
         json.WriteNumber("cost", cost);
         json.WriteEndObject();
     }

@@ -44,11 +44,23 @@ public static class OpenAiUsage
         }
         else
         {
-            json.WriteNumber("prompt_tokens", usage.PromptTokens);
-            json.WriteNumber("completion_tokens", usage.CompletionTokens);
-            json.WriteNumber("total_tokens", usage.TotalTokens);
+            WriteCounts(json, usage);
         }
         json.WriteNumber("cost", cost);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The gateway's own counts in OpenAI's shape, details included.</summary>
+    public static void WriteCounts(Utf8JsonWriter json, TokenUsage usage)
+    {
+        json.WriteNumber("prompt_tokens", usage.PromptTokens);
+        json.WriteNumber("completion_tokens", usage.CompletionTokens);
+        json.WriteNumber("total_tokens", usage.TotalTokens);
+        json.WriteStartObject("prompt_tokens_details");
+        json.WriteNumber("cached_tokens", usage.CachedPromptTokens);
+        json.WriteEndObject();
+        json.WriteStartObject("completion_tokens_details");
+        json.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
         json.WriteEndObject();
     }
 
