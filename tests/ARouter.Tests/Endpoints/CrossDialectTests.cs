@@ -202,4 +202,57 @@ public sealed class CrossDialectTests(GatewayWithFakes fixture) : IClassFixture<
         Assert.True(cost > 0);
         Assert.Equal(1 - cost, await fixture.Gateway.BalanceAsync(account.Key));
     }
+
+    [Theory]
+    [MemberData(nameof(Upstreams))]
+    public async Task Tool_calls_from_Anthropic_and_Google_reach_the_OpenAI_SDK_with_ids_and_arguments(string model, bool stream)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var slug = model.Split('/')[0];
+        fixture.Fakes.Script(slug, FakeScript.Default with { ToolCall = new FakeToolCall("get_weather", """{"city":"Paris"}""") });
+        var sdk = OpenAiSdk(model, account.Key);
+        var options = new ChatCompletionOptions { Tools = { ChatTool.CreateFunctionTool("get_weather", "Weather", BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}}}""")) }, ToolChoice = ChatToolChoice.CreateRequiredChoice() };
+        ChatMessage[] messages = [new UserChatMessage("Weather in Paris?")];
+
+        string name, arguments, id;
+        ChatFinishReason? finish = null;
+        if (stream)
+        {
+            var calls = new Dictionary<int, (string? Id, string? Name, System.Text.StringBuilder Arguments)>();
+            await foreach (var update in sdk.CompleteChatStreamingAsync(messages, options))
+            {
+                foreach (var toolUpdate in update.ToolCallUpdates)
+                {
+                    var call = calls.TryGetValue(toolUpdate.Index, out var seen) ? seen : (null, null, new System.Text.StringBuilder());
+                    calls[toolUpdate.Index] = (toolUpdate.ToolCallId ?? call.Id, toolUpdate.FunctionName ?? call.Name, call.Arguments.Append(toolUpdate.FunctionArgumentsUpdate?.ToString()));
+                }
+                finish = update.FinishReason ?? finish;
+            }
+            var single = Assert.Single(calls.Values);
+            (name, arguments, id) = (single.Name!, single.Arguments.ToString(), single.Id!);
+        }
+        else
+        {
+            var completion = (await sdk.CompleteChatAsync(messages, options)).Value;
+            var call = Assert.Single(completion.ToolCalls);
+            (name, arguments, id, finish) = (call.FunctionName, call.FunctionArguments.ToString(), call.Id, completion.FinishReason);
+        }
+        fixture.Fakes.Script(slug, FakeScript.Default);
+
+        Assert.Equal("get_weather", name);
+        Assert.Equal("Paris", JsonDocument.Parse(arguments).RootElement.GetProperty("city").GetString());
+        Assert.False(string.IsNullOrEmpty(id));
+        Assert.Equal(ChatFinishReason.ToolCalls, finish);
+        var sent = fixture.Fakes.RequestsTo(slug)[^1].Json;
+        if (slug == "anthropic")
+        {
+            Assert.Equal("get_weather", sent.GetProperty("tools")[0].GetProperty("name").GetString());
+            Assert.Equal("any", sent.GetProperty("tool_choice").GetProperty("type").GetString());
+        }
+        else
+        {
+            Assert.Equal("get_weather", sent.GetProperty("tools")[0].GetProperty("functionDeclarations")[0].GetProperty("name").GetString());
+            Assert.Equal("ANY", sent.GetProperty("toolConfig").GetProperty("functionCallingConfig").GetProperty("mode").GetString());
+        }
+    }
 }

@@ -83,8 +83,10 @@ public sealed class FakeAnthropic(FakeProviders fakes, FakeScript script)
         ["type"] = "message",
         ["role"] = "assistant",
         ["model"] = model,
-        ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = script.Reply }),
-        ["stop_reason"] = "end_turn",
+        ["content"] = script.ToolCall is { } call
+            ? new JsonArray(new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_" + _id[^10..], ["name"] = call.Name, ["input"] = JsonNode.Parse(call.ArgumentsJson) })
+            : new JsonArray(new JsonObject { ["type"] = "text", ["text"] = script.Reply }),
+        ["stop_reason"] = script.ToolCall is null ? "end_turn" : "tool_use",
         ["stop_sequence"] = null,
         ["usage"] = Usage(script.CompletionTokens),
     };
@@ -103,6 +105,22 @@ public sealed class FakeAnthropic(FakeProviders fakes, FakeScript script)
             start["stop_reason"] = null;
             start["usage"] = Usage(1);
             await WriteEventAsync(context, "message_start", new JsonObject { ["type"] = "message_start", ["message"] = start });
+            if (script.ToolCall is { } call)
+            {
+                // A tool call streams as a tool_use block whose input arrives as partial JSON.
+                await WriteEventAsync(context, "content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_" + _id[^10..], ["name"] = call.Name, ["input"] = new JsonObject() } });
+                foreach (var piece in FakeText.Split(call.ArgumentsJson, script.Chunks))
+                    await WriteEventAsync(context, "content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = piece } });
+                await WriteEventAsync(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
+                await WriteEventAsync(context, "message_delta", new JsonObject
+                {
+                    ["type"] = "message_delta",
+                    ["delta"] = new JsonObject { ["stop_reason"] = "tool_use", ["stop_sequence"] = null },
+                    ["usage"] = new JsonObject { ["output_tokens"] = script.CompletionTokens },
+                });
+                await WriteEventAsync(context, "message_stop", new JsonObject { ["type"] = "message_stop" });
+                return;
+            }
             await WriteEventAsync(context, "content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" } });
             await WriteEventAsync(context, "ping", new JsonObject { ["type"] = "ping" });
             var sent = 0;

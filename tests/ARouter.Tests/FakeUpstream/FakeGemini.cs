@@ -74,9 +74,13 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
 
     private JsonObject Chunk(string model, string text, int candidatesTokens, bool last)
     {
+        // Gemini sends a function call whole, in the last chunk.
+        var part = last && script.ToolCall is { } call
+            ? new JsonObject { ["functionCall"] = new JsonObject { ["name"] = call.Name, ["args"] = JsonNode.Parse(call.ArgumentsJson) } }
+            : new JsonObject { ["text"] = text };
         var candidate = new JsonObject
         {
-            ["content"] = new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = text }), ["role"] = "model" },
+            ["content"] = new JsonObject { ["parts"] = new JsonArray(part), ["role"] = "model" },
             ["index"] = 0,
         };
         if (last) candidate["finishReason"] = "STOP";
