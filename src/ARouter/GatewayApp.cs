@@ -122,6 +122,8 @@ public static class GatewayApp
     {
         await app.Services.GetRequiredService<SqliteStore>().MigrateAsync(CancellationToken.None);
         _ = app.Services.GetRequiredService<Ledger>();
+        // Loading the o200k vocabulary allocates ~50 MB: do it at start-up, not on the first caller's request.
+        app.Services.GetRequiredService<TokenEstimator>().Count("warm up");
         var providers = app.Services.GetRequiredService<ProviderDirectory>().All.Where(p => p.HasKey).Select(p => p.Provider.Slug).Order().ToList();
         Log.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter"), "sqlite", providers.Count, string.Join(", ", providers));
     }
