@@ -26,6 +26,7 @@ public sealed class ChatCompletionHandler(
     CreditCheck credit,
     UpstreamClient upstream,
     ChatWires wires,
+    MediaFetcher media,
     CompletionRelay completionRelay,
     StreamRelay streamRelay,
     TimeProvider clock,
@@ -48,6 +49,13 @@ public sealed class ChatCompletionHandler(
         if (wires.For(target.Provider.Dialect) is not { } wire)
             return new GatewayError(ErrorStage.Routing, 501, $"Provider '{target.Provider.Slug}' speaks the {target.Provider.Dialect} dialect, which the gateway cannot translate to yet.", "model");
         if (InputCheck.Validate(chat, target.Model) is { } inputError) return inputError;
+        if (target.Provider.Dialect == WireDialect.Gemini)
+        {
+            // Gemini reads only inline data or its own file URIs: the gateway downloads other URLs, safely.
+            var (inlined, mediaError) = await media.InlineAsync(chat, request.Aborted);
+            if (inlined is null) return mediaError;
+            chat = inlined;
+        }
 
         var promptTokens = tokens.CountPrompt(chat);
         var generationId = Ids.NewGenerationId();

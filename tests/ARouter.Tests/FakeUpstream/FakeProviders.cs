@@ -54,6 +54,8 @@ public sealed class FakeProviders : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var fakes = new FakeProviders(app);
+        // A tiny PNG, for media the gateway downloads on a caller's behalf.
+        app.MapGet("/files/pixel.png", () => Results.Bytes(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="), "image/png"));
         app.Map("/{slug}/{**path}", fakes.HandleAsync);
         await app.StartAsync();
         fakes.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
