@@ -255,4 +255,33 @@ public sealed class CrossDialectTests(GatewayWithFakes fixture) : IClassFixture<
             Assert.Equal("ANY", sent.GetProperty("toolConfig").GetProperty("functionCallingConfig").GetProperty("mode").GetString());
         }
     }
+
+    [Fact]
+    public async Task JSON_mode_and_schemas_map_between_OpenAI_and_Gemini()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var schema = new { type = "object", properties = new { answer = new { type = "string" } }, required = new[] { "answer" } };
+        var openAiBody = JsonSerializer.Serialize(new
+        {
+            model = Gemini,
+            max_tokens = 50,
+            messages = new[] { new { role = "user", content = "Answer in JSON." } },
+            response_format = new { type = "json_schema", json_schema = new { name = "answer", schema } },
+        });
+        Assert.Equal(200, (await fixture.Gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, openAiBody)).Status);
+        var config = fixture.Fakes.RequestsTo("google")[^1].Json.GetProperty("generationConfig");
+        Assert.Equal("application/json", config.GetProperty("responseMimeType").GetString());
+        Assert.Equal("string", config.GetProperty("responseJsonSchema").GetProperty("properties").GetProperty("answer").GetProperty("type").GetString());
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1beta/models/deepseek/deepseek-chat:generateContent")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { contents = new[] { new { parts = new[] { new { text = "JSON please" } } } }, generationConfig = new { responseMimeType = "application/json", responseSchema = schema } }), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-goog-api-key", account.Key);
+        using var response = await fixture.Gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var format = fixture.Fakes.RequestsTo("deepseek")[^1].Json.GetProperty("response_format");
+        Assert.Equal("json_schema", format.GetProperty("type").GetString());
+        Assert.Equal("object", format.GetProperty("json_schema").GetProperty("schema").GetProperty("type").GetString());
+    }
 }

@@ -16,6 +16,9 @@ public sealed record ToolCall(string Id, string Name, string ArgumentsJson);
 
 public sealed record ToolDefinition(string Name, string? Description, JsonElement? Parameters);
 
+/// <summary>Structured output: <c>json_object</c> (any JSON) or <c>json_schema</c> (JSON matching <see cref="Schema"/>).</summary>
+public sealed record ResponseFormatSpec(string Type, JsonElement? Schema = null, string? Name = null);
+
 /// <summary>How the model may use tools: <c>auto</c>, <c>none</c>, <c>required</c> (any tool) or <c>tool</c> (the one named).</summary>
 public sealed record ToolChoiceSpec(string Mode, string? Name = null);
 
@@ -48,6 +51,8 @@ public sealed class ChatRequest
     /// <summary>The tool choice in canonical form, for encoding into another dialect.</summary>
     public ToolChoiceSpec? ToolMode { get; init; }
     public JsonElement? ResponseFormat { get; init; }
+    /// <summary>The response format in canonical form, for encoding into another dialect.</summary>
+    public ResponseFormatSpec? Format { get; init; }
     public required SourceDocument Source { get; init; }
 
     public bool HasImages => Messages.Any(m => m.Content.Any(p => p is ImagePart));

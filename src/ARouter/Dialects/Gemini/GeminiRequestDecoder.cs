@@ -45,6 +45,7 @@ public static class GeminiRequestDecoder
             Stop = config.ValueKind == JsonValueKind.Object ? Strings(config, "stopSequences", "stop_sequences") : null,
             Tools = tools,
             ToolMode = toolMode,
+            Format = config.ValueKind == JsonValueKind.Object ? ReadFormat(config) : null,
             Source = source,
         };
     }
@@ -94,6 +95,13 @@ public static class GeminiRequestDecoder
 
     private static ContentPart Media(string mimeType, string url)
         => mimeType.StartsWith("image/", StringComparison.Ordinal) ? new ImagePart(url) : new FilePart(url, null, null, mimeType);
+
+    private static ResponseFormatSpec? ReadFormat(JsonElement config)
+    {
+        if (String(config, "responseMimeType", "response_mime_type") != "application/json") return null;
+        var schema = Field(config, "responseJsonSchema", "response_json_schema") ?? Field(config, "responseSchema", "response_schema");
+        return schema is null ? new ResponseFormatSpec("json_object") : new ResponseFormatSpec("json_schema", schema, "response");
+    }
 
     private static (List<ToolDefinition>? Tools, ToolChoiceSpec? Mode) ReadTools(JsonElement root)
     {

@@ -125,7 +125,7 @@ public static class GeminiRequestEncoder
 
     private static void WriteGenerationConfig(Utf8JsonWriter json, ChatRequest request)
     {
-        if (request.MaxTokens is null && request.Temperature is null && request.TopP is null && request.Stop is not { Count: > 0 }) return;
+        if (request.MaxTokens is null && request.Temperature is null && request.TopP is null && request.Stop is not { Count: > 0 } && request.Format is null) return;
         json.WriteStartObject("generationConfig");
         if (request.MaxTokens is { } max) json.WriteNumber("maxOutputTokens", max);
         if (request.Temperature is { } temperature) json.WriteNumber("temperature", temperature);
@@ -135,6 +135,15 @@ public static class GeminiRequestEncoder
             json.WriteStartArray("stopSequences");
             foreach (var s in stop) json.WriteStringValue(s);
             json.WriteEndArray();
+        }
+        if (request.Format is { } format)
+        {
+            json.WriteString("responseMimeType", "application/json");
+            if (format.Schema is { } schema)
+            {
+                json.WritePropertyName("responseJsonSchema");
+                schema.WriteTo(json);
+            }
         }
         json.WriteEndObject();
     }

@@ -26,6 +26,7 @@ public static class OpenAiCanonicalRequestEncoder
             json.WriteEndArray();
         }
         if (request.Tools is { Count: > 0 } tools) WriteTools(json, tools, request.ToolMode);
+        if (request.Format is { } format) WriteFormat(json, format);
         if (request.Stream)
         {
             json.WriteBoolean("stream", true);
@@ -150,6 +151,21 @@ public static class OpenAiCanonicalRequestEncoder
                 json.WriteString("tool_choice", choice.Mode);
                 break;
         }
+    }
+
+    private static void WriteFormat(Utf8JsonWriter json, ResponseFormatSpec format)
+    {
+        json.WriteStartObject("response_format");
+        json.WriteString("type", format.Schema is null ? "json_object" : "json_schema");
+        if (format.Schema is { } schema)
+        {
+            json.WriteStartObject("json_schema");
+            json.WriteString("name", format.Name ?? "response");
+            json.WritePropertyName("schema");
+            schema.WriteTo(json);
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
     }
 
     private static string TextOf(ChatMessage message) => string.Concat(message.Content.OfType<TextPart>().Select(p => p.Text));

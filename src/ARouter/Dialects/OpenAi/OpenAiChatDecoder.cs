@@ -43,6 +43,7 @@ public static class OpenAiChatDecoder
             Tools = ReadTools(root),
             ToolChoice = JsonRead.OptionalElement(root, "tool_choice"),
             ToolMode = ReadToolMode(root),
+            Format = ReadFormat(root),
             ResponseFormat = JsonRead.OptionalElement(root, "response_format"),
             Source = source,
         };
@@ -183,5 +184,19 @@ public static class OpenAiChatDecoder
         if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
             return new ToolChoiceSpec("tool", JsonRead.RequiredString(function, "name", "tool_choice.function.name"));
         throw new DecodeException("'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":...}}.", "tool_choice");
+    }
+
+    private static ResponseFormatSpec? ReadFormat(JsonElement root)
+    {
+        if (JsonRead.OptionalElement(root, "response_format") is not { } format) return null;
+        if (format.ValueKind != JsonValueKind.Object) throw new DecodeException("'response_format' must be an object.", "response_format");
+        return JsonRead.RequiredString(format, "type", "response_format.type") switch
+        {
+            "text" => null,
+            "json_object" => new ResponseFormatSpec("json_object"),
+            "json_schema" when format.TryGetProperty("json_schema", out var spec) && spec.ValueKind == JsonValueKind.Object =>
+                new ResponseFormatSpec("json_schema", JsonRead.OptionalElement(spec, "schema"), JsonRead.OptionalString(spec, "name", "response_format.json_schema.name")),
+            var other => throw new DecodeException($"'response_format.type' must be text, json_object or json_schema (got '{other}').", "response_format.type"),
+        };
     }
 }
