@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(1001, LogLevel.Warning, "Request {RequestId} upstream {Provider} failed at {Stage}: status {Status}")]
     public static partial void UpstreamFailed(ILogger logger, string requestId, string provider, string stage, int status);
 
+    [LoggerMessage(1004, LogLevel.Information, "Request {RequestId}: {Model} failed at {Stage} ({Status}); trying the next candidate")]
+    public static partial void FallingBack(ILogger logger, string requestId, string model, string stage, int status);
+
     [LoggerMessage(1002, LogLevel.Information, "Request {RequestId}: client disconnected mid-stream")]
     public static partial void ClientDisconnected(ILogger logger, string requestId);
 

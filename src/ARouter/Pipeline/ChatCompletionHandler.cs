@@ -42,13 +42,30 @@ public sealed class ChatCompletionHandler(
             _ => OpenAiChatDecoder.Decode(source),
         };
 
-        var (resolved, routeError) = resolver.Resolve(chat.Model, embedding: false);
+        // OpenRouter's fallback: "model" first, then "models", each tried until one answers.
+        var candidates = new[] { chat.Model }.Concat(chat.Models ?? []).Distinct(StringComparer.Ordinal).ToList();
+        var failures = new List<(string Model, GatewayError Error)>();
+        foreach (var candidate in candidates)
+        {
+            var attempt = await TryAsync(request, chat, candidate);
+            if (attempt is null) return null;
+            if (!CanFallBack(attempt) || candidates.Count == 1) return attempt;
+            failures.Add((candidate, attempt));
+            Log.FallingBack(logger, request.RequestId, candidate, attempt.Stage.ToString(), attempt.Status);
+        }
+        return AllFailed(failures);
+    }
+
+    /// <summary>One candidate model, start to finish. Null when it answered; otherwise why not (nothing charged).</summary>
+    private async Task<GatewayError?> TryAsync(GatewayRequest request, ChatRequest chat, string model)
+    {
+        var (resolved, routeError) = resolver.Resolve(model, embedding: false);
         if (resolved is null) return routeError;
         var (target, accessError) = await access.AuthorizeAsync(request.Http.Request, request.Caller.AccountId, resolved, request.Aborted);
         if (target is null) return accessError;
         if (wires.For(target.Provider.Dialect) is not { } wire)
             return new GatewayError(ErrorStage.Routing, 501, $"Provider '{target.Provider.Slug}' speaks the {target.Provider.Dialect} dialect, which the gateway cannot translate to yet.", "model");
-        if (InputCheck.Validate(chat, target.Model) is { } inputError) return inputError;
+        if (InputCheck.Validate(chat, target.Model) is { } inputError) return inputError with { Stage = ErrorStage.Routing };
         if (target.Provider.Dialect == WireDialect.Gemini)
         {
             // Gemini reads only inline data or its own file URIs: the gateway downloads other URLs, safely.
@@ -81,7 +98,8 @@ public sealed class ChatCompletionHandler(
                 var result = chat.Stream
                     ? await streamRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens, TimeSpan.FromSeconds(upstream.Options.StreamIdleTimeoutSeconds))
                     : await completionRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens);
-                if (result is not null) return facts.Fail(logger, reservation, result);
+                // Once the answer has started there is no falling back: report the failure as it is.
+                if (result is not null) return facts.Fail(logger, reservation, result with { Stage = ErrorStage.UpstreamStream });
             }
             Log.RequestCompleted(logger, request.RequestId, "chat.completions", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug,
                 facts.Status, (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, facts.Usage.PromptTokens, facts.Usage.CompletionTokens, facts.ChargedNanos);
@@ -91,6 +109,25 @@ public sealed class ChatCompletionHandler(
         {
             facts.ReleaseIfOpen(reservation);
         }
+    }
+
+    /// <summary>
+    /// The next candidate is tried after a connection failure, a timeout, a provider failure, a provider rate
+    /// limit or a refused provider key — and when this candidate cannot be routed or cannot take the input.
+    /// The caller's own mistakes (an upstream 400), their credit, and failures after the answer began are final.
+    /// </summary>
+    private static bool CanFallBack(GatewayError error) => error.Stage switch
+    {
+        ErrorStage.Routing or ErrorStage.Permission or ErrorStage.UpstreamConnect or ErrorStage.UpstreamTimeout or ErrorStage.UpstreamFailed => true,
+        ErrorStage.UpstreamRefused => error.Status is 429 or 502,
+        _ => false,
+    };
+
+    private static GatewayError AllFailed(List<(string Model, GatewayError Error)> failures)
+    {
+        var status = failures[^1].Error.Status == 504 ? 504 : 502;
+        var detail = string.Join("; ", failures.Select(f => $"{f.Model}: {f.Error.Status} {f.Error.Message}"));
+        return new GatewayError(failures[^1].Error.Stage, status, $"Every candidate model failed. {detail}");
     }
 
     /// <summary>An Anthropic caller talking to Anthropic keeps its API version and beta features.</summary>
