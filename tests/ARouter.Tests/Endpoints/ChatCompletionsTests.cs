@@ -155,6 +155,7 @@ public sealed class ChatCompletionsTests(GatewayWithFakes fixture) : IClassFixtu
     [Theory]
     [InlineData("openai/text-embedding-3-small")]
     [InlineData("mistral/mistral-embed")]
+    [InlineData("google/gemini-embedding-001")]
     public async Task Embeddings_go_through_the_OpenAI_SDK_and_are_billed(string model)
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);

@@ -40,6 +40,11 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
         }
         var colon = path.LastIndexOf(':');
         var action = colon < 0 ? "" : path[(colon + 1)..];
+        if (context.Request.Method == "POST" && action == "batchEmbedContents")
+        {
+            await WriteJsonAsync(context, 200, Embeddings(body));
+            return;
+        }
         if (context.Request.Method != "POST" || !path.StartsWith("/v1beta/models/", StringComparison.Ordinal) || action is not ("generateContent" or "streamGenerateContent"))
         {
             await WriteErrorAsync(context, 404, $"Method not found.");
@@ -125,6 +130,16 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
         {
             fakes.StreamClosed(context.RequestAborted.IsCancellationRequested);
         }
+    }
+
+    /// <summary><c>batchEmbedContents</c>: one vector per request, and — as the real API — no token usage.</summary>
+    private static JsonObject Embeddings(string body)
+    {
+        var requests = (JsonNode.Parse(body)?["requests"] as JsonArray)?.Count ?? 0;
+        var embeddings = new JsonArray();
+        for (var i = 0; i < requests; i++)
+            embeddings.Add(new JsonObject { ["values"] = new JsonArray([.. Enumerable.Range(0, 8).Select(d => (JsonNode?)(float)Math.Cos(i + d))]) });
+        return new JsonObject { ["embeddings"] = embeddings };
     }
 
     private static JsonObject ModelList()
