@@ -61,6 +61,8 @@ public static class GatewayApp
         services.AddSingleton<ProviderDirectory>();
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<ProviderAccess>();
+        services.Configure<AutoOptions>(configuration.GetSection("ARouter:Auto"));
+        services.AddSingleton<AutoRouter>();
         services.AddSingleton(_ => ProviderKeyCipher.FromConfiguration(configuration));
         services.AddSingleton<ProviderCredentials>();
         services.AddSingleton<KeyEndpoints>();

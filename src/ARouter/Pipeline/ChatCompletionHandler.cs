@@ -26,6 +26,7 @@ public sealed class ChatCompletionHandler(
     CreditCheck credit,
     UpstreamClient upstream,
     ChatWires wires,
+    AutoRouter auto,
     MediaFetcher media,
     CompletionRelay completionRelay,
     StreamRelay streamRelay,
@@ -42,8 +43,12 @@ public sealed class ChatCompletionHandler(
             _ => OpenAiChatDecoder.Decode(source),
         };
 
-        // OpenRouter's fallback: "model" first, then "models", each tried until one answers.
-        var candidates = new[] { chat.Model }.Concat(chat.Models ?? []).Distinct(StringComparer.Ordinal).ToList();
+        // OpenRouter's fallback: "model" first, then "models", each tried until one answers; "auto" expands to the router's picks.
+        var candidates = new[] { chat.Model }.Concat(chat.Models ?? [])
+            .SelectMany(m => AutoRouter.IsAuto(m) ? auto.Candidates(chat) : [m])
+            .Distinct(StringComparer.Ordinal).ToList();
+        if (candidates.Count == 0)
+            return GatewayError.BadRequest("No model available on this gateway can take this request for \"auto\" (check capabilities, context length and configured providers).", "model");
         var failures = new List<(string Model, GatewayError Error)>();
         foreach (var candidate in candidates)
         {

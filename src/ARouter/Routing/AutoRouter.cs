@@ -1,0 +1,49 @@
+using ARouter.Billing;
+using ARouter.Catalog;
+using ARouter.Dialects.Canonical;
+using Microsoft.Extensions.Options;
+
+namespace ARouter.Routing;
+
+/// <summary>How <c>model: "auto"</c> chooses (<c>ARouter:Auto</c>, <c>AROUTER__AUTO__...</c>).</summary>
+public sealed record AutoOptions
+{
+    /// <summary>Comma-separated pool in order of preference; empty means <see cref="AutoRouter.DefaultPool"/>.</summary>
+    public string? Models { get; init; }
+    /// <summary><c>preference</c> (pool order) or <c>cheapest</c> (lowest prompt + completion list price first).</summary>
+    public string Policy { get; init; } = "preference";
+    /// <summary>How many models are tried, as a fallback list, before giving up.</summary>
+    public int Candidates { get; init; } = 3;
+}
+
+/// <summary>
+/// Picks concrete models for <c>"auto"</c>: from the pool, those whose provider has a key on this gateway,
+/// that can take the request (vision for images, PDF for files, tools for tools) and whose context holds the
+/// estimated prompt plus the output allowance — in the configured order. The response's <c>model</c> says which served.
+/// </summary>
+public sealed class AutoRouter(ModelCatalog catalog, ProviderDirectory providers, TokenEstimator tokens, IOptions<AutoOptions> options)
+{
+    public static readonly string[] DefaultPool =
+    [
+        "anthropic/claude-sonnet-4.6", "openai/gpt-5.4", "google/gemini-2.5-pro", "openai/gpt-5.4-mini", "google/gemini-2.5-flash",
+        "deepseek/deepseek-chat", "xai/grok-4.3", "mistral/mistral-medium-latest", "kimi/kimi-k2.6", "dashscope/qwen3.7-plus",
+        "groq/openai/gpt-oss-120b", "cohere/command-a-03-2025", "minimax/minimax-m2.7",
+    ];
+
+    public static bool IsAuto(string model) => model is "auto" or "arouter/auto" or "openrouter/auto";
+
+    public IReadOnlyList<string> Candidates(ChatRequest request)
+    {
+        var settings = options.Value;
+        var pool = string.IsNullOrWhiteSpace(settings.Models)
+            ? DefaultPool
+            : settings.Models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var needed = tokens.CountPrompt(request) + (request.MaxTokens ?? 1_024);
+        var fitting = pool.Select(catalog.FindModel).OfType<ModelRecord>()
+            .Where(m => !m.IsEmbedding && providers.Find(m.Provider)?.HasKey == true && m.ContextLength >= needed)
+            .Where(m => (!request.HasImages || m.Capabilities.Vision) && (!request.HasFiles || m.Capabilities.Pdf) && (!request.HasTools || m.Capabilities.Tools));
+        if (settings.Policy.Equals("cheapest", StringComparison.OrdinalIgnoreCase))
+            fitting = fitting.OrderBy(m => m.Price.Prompt + (m.Price.Completion ?? 0m));
+        return fitting.Take(Math.Max(1, settings.Candidates)).Select(m => m.Id).ToList();
+    }
+}
