@@ -91,6 +91,8 @@ public static class AccountEndpoints
             json.WriteNumber("latency_ms", g.LatencyMs);
             if (g.FirstByteMs is { } fb) json.WriteNumber("time_to_first_byte_ms", fb); else json.WriteNull("time_to_first_byte_ms");
             json.WriteBoolean("byok", g.Byok);
+            json.WritePropertyName("attempts");
+            if (g.AttemptsJson is { } attempts) json.WriteRawValue(attempts); else json.WriteRawValue("[]");
             json.WriteString("key_id", g.KeyId);
             json.WriteString("created_at", g.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
             json.WriteEndObject();

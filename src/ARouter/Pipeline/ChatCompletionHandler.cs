@@ -50,19 +50,22 @@ public sealed class ChatCompletionHandler(
         if (candidates.Count == 0)
             return GatewayError.BadRequest("No model available on this gateway can take this request for \"auto\" (check capabilities, context length and configured providers).", "model");
         var failures = new List<(string Model, GatewayError Error)>();
+        var attempts = new AttemptLog();
         foreach (var candidate in candidates)
         {
-            var attempt = await TryAsync(request, chat, candidate);
+            var started = clock.GetTimestamp();
+            var attempt = await TryAsync(request, chat, candidate, attempts);
             if (attempt is null) return null;
             if (!CanFallBack(attempt) || candidates.Count == 1) return attempt;
             failures.Add((candidate, attempt));
+            attempts.Add(candidate, attempt.Status, (long)clock.GetElapsedTime(started).TotalMilliseconds);
             Log.FallingBack(logger, request.RequestId, candidate, attempt.Stage.ToString(), attempt.Status);
         }
         return AllFailed(failures);
     }
 
     /// <summary>One candidate model, start to finish. Null when it answered; otherwise why not (nothing charged).</summary>
-    private async Task<GatewayError?> TryAsync(GatewayRequest request, ChatRequest chat, string model)
+    private async Task<GatewayError?> TryAsync(GatewayRequest request, ChatRequest chat, string model, AttemptLog earlier)
     {
         var (resolved, routeError) = resolver.Resolve(model, embedding: false);
         if (resolved is null) return routeError;
@@ -84,7 +87,7 @@ public sealed class ChatCompletionHandler(
         var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, promptTokens, chat.MaxTokens);
         if (reservation is null) return reserveError;
 
-        var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock);
+        var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { AttemptsJson = earlier.ToJson() };
         try
         {
             var body = new ArrayBufferWriter<byte>(4096);

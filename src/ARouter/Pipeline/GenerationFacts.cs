@@ -21,6 +21,8 @@ public sealed class GenerationFacts(GatewayRequest request, RouteTarget target, 
     public long ChargedNanos { get; set; }
     public long? FirstByteMs { get; private set; }
     public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    /// <summary>Candidates that failed before this one, for the generation record.</summary>
+    public string? AttemptsJson { get; init; }
 
     /// <summary>Ends the reservation without a charge because the call failed, records why, and passes the error on.</summary>
     public GatewayError Fail(ILogger logger, Reservation reservation, GatewayError error)
@@ -72,6 +74,7 @@ public sealed class GenerationFacts(GatewayRequest request, RouteTarget target, 
         LatencyMs = (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds,
         FirstByteMs = FirstByteMs,
         Byok = Target.Byok,
+        AttemptsJson = AttemptsJson,
         CreatedAt = DateTimeOffset.UtcNow,
     };
 }

@@ -60,6 +60,8 @@ public sealed record GenerationRecord
     public long LatencyMs { get; init; }
     public long? FirstByteMs { get; init; }
     public bool Byok { get; init; }
+    /// <summary>Candidates tried before this one, as a JSON array of {model, provider, status, latency_ms}; null when it was the first.</summary>
+    public string? AttemptsJson { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 }
 

@@ -45,6 +45,14 @@ public sealed class FallbackTests(GatewayWithFakes fixture) : IClassFixture<Gate
             var cost = answer.GetProperty("usage").GetProperty("cost").GetDecimal();
             Assert.Equal(5 - cost, await fixture.Gateway.BalanceAsync(account.Key));
             Assert.Equal(xaiBefore + 1, fixture.Fakes.RequestsTo("xai").Count);
+
+            // The generation explains the fallback: which candidate failed, how, and how long it took.
+            var (_, generation) = await fixture.Gateway.SendJsonAsync(HttpMethod.Get, "/api/v1/generations/" + answer.GetProperty("id").GetString(), account.Key);
+            var attempt = Assert.Single(generation.GetProperty("data").GetProperty("attempts").EnumerateArray());
+            Assert.Equal(Grok, attempt.GetProperty("model").GetString());
+            Assert.Equal("xai", attempt.GetProperty("provider").GetString());
+            Assert.Equal(failStatus == 429 ? 429 : 502, attempt.GetProperty("status").GetInt32());
+            Assert.True(attempt.GetProperty("latency_ms").GetInt64() >= 0);
         }
         finally
         {

@@ -78,14 +78,14 @@ public sealed partial class SqliteStore
     {
         await using var insert = Command(connection, """
             INSERT OR IGNORE INTO generations (id, account_id, key_id, model, provider, upstream_model, endpoint, streamed, status, finish_reason, error_type,
-                prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_counted, cost_nanos, latency_ms, first_byte_ms, byok, created_at)
-            VALUES (@id, @a, @k, @m, @p, @um, @e, @s, @st, @f, @err, @pt, @ctk, @cch, @rt, @uc, @cost, @lat, @fb, @byok, @at)
+                prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_counted, cost_nanos, latency_ms, first_byte_ms, byok, created_at, attempts)
+            VALUES (@id, @a, @k, @m, @p, @um, @e, @s, @st, @f, @err, @pt, @ctk, @cch, @rt, @uc, @cost, @lat, @fb, @byok, @at, @att)
             """, tx);
         insert.With("@id", g.Id).With("@a", g.AccountId).With("@k", g.KeyId).With("@m", g.Model).With("@p", g.Provider).With("@um", g.UpstreamModel)
             .With("@e", g.Endpoint).With("@s", g.Streamed ? 1 : 0).With("@st", g.Status).With("@f", g.FinishReason).With("@err", g.ErrorType)
             .With("@pt", g.PromptTokens).With("@ctk", g.CompletionTokens).With("@cch", g.CachedTokens).With("@rt", g.ReasoningTokens)
             .With("@uc", g.UsageCounted ? 1 : 0).With("@cost", costNanos).With("@lat", g.LatencyMs).With("@fb", g.FirstByteMs)
-            .With("@byok", g.Byok ? 1 : 0).With("@at", g.CreatedAt.ToUnixTimeMilliseconds());
+            .With("@byok", g.Byok ? 1 : 0).With("@at", g.CreatedAt.ToUnixTimeMilliseconds()).With("@att", g.AttemptsJson);
         return await insert.ExecuteNonQueryAsync(ct) == 1;
     }
 
@@ -114,7 +114,7 @@ public sealed partial class SqliteStore
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, """
             SELECT id, account_id, key_id, model, provider, upstream_model, endpoint, streamed, status, finish_reason, error_type,
-                   prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_counted, cost_nanos, latency_ms, first_byte_ms, byok, created_at
+                   prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_counted, cost_nanos, latency_ms, first_byte_ms, byok, created_at, attempts
             FROM generations WHERE id = @id AND account_id = @a
             """).With("@id", generationId).With("@a", accountId);
         await using var r = await select.ExecuteReaderAsync(ct);
@@ -126,7 +126,7 @@ public sealed partial class SqliteStore
             FinishReason = r.IsDBNull(9) ? null : r.GetString(9), ErrorType = r.IsDBNull(10) ? null : r.GetString(10),
             PromptTokens = r.GetInt32(11), CompletionTokens = r.GetInt32(12), CachedTokens = r.GetInt32(13), ReasoningTokens = r.GetInt32(14),
             UsageCounted = r.GetInt64(15) != 0, CostNanos = r.GetInt64(16), LatencyMs = r.GetInt64(17),
-            FirstByteMs = r.IsDBNull(18) ? null : r.GetInt64(18), Byok = r.GetInt64(19) != 0, CreatedAt = FromUnixMs(r.GetInt64(20)),
+            FirstByteMs = r.IsDBNull(18) ? null : r.GetInt64(18), Byok = r.GetInt64(19) != 0, CreatedAt = FromUnixMs(r.GetInt64(20)), AttemptsJson = r.IsDBNull(21) ? null : r.GetString(21),
         };
     }
 }
