@@ -123,4 +123,29 @@ public sealed class FallbackTests(GatewayWithFakes fixture) : IClassFixture<Gate
         Assert.Equal(200, status);
         Assert.Equal(vision, json.GetProperty("model").GetString());
     }
+
+    [Fact]
+    public async Task An_Anthropic_caller_falls_back_too()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        fixture.Fakes.Script("anthropic", FakeScript.Default with { FailStatus = 529 });
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+            {
+                Content = new StringContent(JsonSerializer.Serialize(new { model = "claude-sonnet-4-6", models = new[] { DeepSeek }, max_tokens = 50, messages = new[] { new { role = "user", content = "hi" } } }), System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("x-api-key", account.Key);
+            using var response = await fixture.Gateway.Client.SendAsync(request);
+            var message = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(DeepSeek, message.GetProperty("model").GetString());
+            Assert.Equal("message", message.GetProperty("type").GetString());
+        }
+        finally
+        {
+            fixture.Fakes.Script("anthropic", FakeScript.Default);
+        }
+    }
 }

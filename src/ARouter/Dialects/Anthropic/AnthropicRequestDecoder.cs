@@ -37,6 +37,10 @@ public static class AnthropicRequestDecoder
         return new ChatRequest
         {
             Model = model,
+            // OpenRouter's fallback list is accepted here too; Anthropic itself never sees it.
+            Models = JsonRead.OptionalElement(root, "models") is { ValueKind: JsonValueKind.Array } models && models.EnumerateArray().All(m => m.ValueKind == JsonValueKind.String)
+                ? models.EnumerateArray().Select(m => m.GetString()!).ToList()
+                : null,
             Messages = messages,
             Stream = JsonRead.OptionalBool(root, "stream") ?? false,
             MaxTokens = maxTokens,
