@@ -47,6 +47,7 @@ public static class GatewayApp
 
         var app = builder.Build();
         app.MapGateway();
+        app.MapApiReference();
         return app;
     }
 
@@ -67,6 +68,7 @@ public static class GatewayApp
         services.AddSingleton<ProviderCredentials>();
         services.AddSingleton<KeyEndpoints>();
         services.AddSingleton<TokenCountHandler>();
+        services.AddApiReference();
         services.AddSingleton<GeminiEndpoints>();
         services.AddSingleton<ProviderKeyEndpoints>();
         services.AddHostedService<KeyCacheRefresher>();
