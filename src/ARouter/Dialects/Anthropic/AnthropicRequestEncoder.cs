@@ -50,16 +50,13 @@ public static class AnthropicRequestEncoder
     private static void WriteMessages(Utf8JsonWriter json, List<ChatMessage> messages)
     {
         json.WriteStartArray("messages");
-        var index = 0;
-        while (index < messages.Count)
+        // Tool results are user turns in Anthropic's model.
+        foreach (var (role, run) in TurnRuns.Group(messages, m => m.Role == ChatRole.Assistant ? "assistant" : "user"))
         {
-            // Tool results are user turns in Anthropic's model; a run of turns with the same role becomes one message.
-            var role = messages[index].Role == ChatRole.Assistant ? "assistant" : "user";
             json.WriteStartObject();
             json.WriteString("role", role);
             json.WriteStartArray("content");
-            while (index < messages.Count && (messages[index].Role == ChatRole.Assistant ? "assistant" : "user") == role)
-                WriteBlocks(json, messages[index++]);
+            foreach (var message in run) WriteBlocks(json, message);
             json.WriteEndArray();
             json.WriteEndObject();
         }
@@ -78,16 +75,7 @@ public static class AnthropicRequestEncoder
             return;
         }
         foreach (var part in message.Content) WritePart(json, part);
-        foreach (var call in message.ToolCalls ?? [])
-        {
-            json.WriteStartObject();
-            json.WriteString("type", "tool_use");
-            json.WriteString("id", call.Id);
-            json.WriteString("name", call.Name);
-            json.WritePropertyName("input");
-            ToolArguments.WriteAsObject(json, call.ArgumentsJson);
-            json.WriteEndObject();
-        }
+        foreach (var call in message.ToolCalls ?? []) AnthropicResponseEncoder.WriteToolUse(json, call);
     }
 
     private static void WritePart(Utf8JsonWriter json, ContentPart part)

@@ -30,20 +30,23 @@ public static class AnthropicResponseEncoder
             json.WriteString("text", response.Text);
             json.WriteEndObject();
         }
-        foreach (var call in response.ToolCalls)
-        {
-            json.WriteStartObject();
-            json.WriteString("type", "tool_use");
-            json.WriteString("id", call.Id);
-            json.WriteString("name", call.Name);
-            json.WritePropertyName("input");
-            ToolArguments.WriteAsObject(json, call.ArgumentsJson);
-            json.WriteEndObject();
-        }
+        foreach (var call in response.ToolCalls) WriteToolUse(json, call);
         json.WriteEndArray();
         json.WriteString("stop_reason", StopReason(response.Finish));
         json.WriteNull("stop_sequence");
         WriteUsage(json, usage, cost);
+        json.WriteEndObject();
+    }
+
+    /// <summary>A <c>tool_use</c> content block (in a response, and in an assistant turn sent to Anthropic).</summary>
+    public static void WriteToolUse(Utf8JsonWriter json, ToolCall call)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", "tool_use");
+        json.WriteString("id", call.Id);
+        json.WriteString("name", call.Name);
+        json.WritePropertyName("input");
+        ToolArguments.WriteAsObject(json, call.ArgumentsJson);
         json.WriteEndObject();
     }
 

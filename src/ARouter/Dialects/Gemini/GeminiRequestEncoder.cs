@@ -40,15 +40,12 @@ public static class GeminiRequestEncoder
         // Gemini answers a function call by name; remember which name each call id had.
         var names = messages.SelectMany(m => m.ToolCalls ?? []).GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
         json.WriteStartArray("contents");
-        var index = 0;
-        while (index < messages.Count)
+        foreach (var (role, run) in TurnRuns.Group(messages, m => m.Role == ChatRole.Assistant ? "model" : "user"))
         {
-            var role = messages[index].Role == ChatRole.Assistant ? "model" : "user";
             json.WriteStartObject();
             json.WriteString("role", role);
             json.WriteStartArray("parts");
-            while (index < messages.Count && (messages[index].Role == ChatRole.Assistant ? "model" : "user") == role)
-                WriteParts(json, messages[index++], names);
+            foreach (var message in run) WriteParts(json, message, names);
             json.WriteEndArray();
             json.WriteEndObject();
         }

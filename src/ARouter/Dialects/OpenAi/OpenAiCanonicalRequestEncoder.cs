@@ -58,22 +58,7 @@ public static class OpenAiCanonicalRequestEncoder
                 json.WriteString("role", "assistant");
                 var text = TextOf(message);
                 if (text.Length == 0 && message.ToolCalls is { Count: > 0 }) json.WriteNull("content"); else json.WriteString("content", text);
-                if (message.ToolCalls is { Count: > 0 } calls)
-                {
-                    json.WriteStartArray("tool_calls");
-                    foreach (var call in calls)
-                    {
-                        json.WriteStartObject();
-                        json.WriteString("id", call.Id);
-                        json.WriteString("type", "function");
-                        json.WriteStartObject("function");
-                        json.WriteString("name", call.Name);
-                        json.WriteString("arguments", call.ArgumentsJson);
-                        json.WriteEndObject();
-                        json.WriteEndObject();
-                    }
-                    json.WriteEndArray();
-                }
+                if (message.ToolCalls is { Count: > 0 } calls) OpenAiCanonicalResponseEncoder.WriteToolCalls(json, calls);
                 break;
             default:
                 json.WriteString("role", "user");

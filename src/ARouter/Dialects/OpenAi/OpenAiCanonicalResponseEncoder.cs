@@ -21,28 +21,31 @@ public static class OpenAiCanonicalResponseEncoder
         json.WriteString("role", "assistant");
         if (response.Text.Length == 0 && response.ToolCalls.Count > 0) json.WriteNull("content"); else json.WriteString("content", response.Text);
         if (response.Reasoning is { } reasoning) json.WriteString("reasoning", reasoning);
-        if (response.ToolCalls.Count > 0)
-        {
-            json.WriteStartArray("tool_calls");
-            foreach (var call in response.ToolCalls)
-            {
-                json.WriteStartObject();
-                json.WriteString("id", call.Id);
-                json.WriteString("type", "function");
-                json.WriteStartObject("function");
-                json.WriteString("name", call.Name);
-                json.WriteString("arguments", call.ArgumentsJson);
-                json.WriteEndObject();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-        }
+        if (response.ToolCalls.Count > 0) WriteToolCalls(json, response.ToolCalls);
         json.WriteEndObject();
         json.WriteString("finish_reason", FinishReasonOf(response.Finish));
         json.WriteEndObject();
         json.WriteEndArray();
         WriteUsage(json, usage, cost);
         json.WriteEndObject();
+    }
+
+    /// <summary>An assistant message's <c>tool_calls</c> array.</summary>
+    public static void WriteToolCalls(Utf8JsonWriter json, IReadOnlyList<ToolCall> calls)
+    {
+        json.WriteStartArray("tool_calls");
+        foreach (var call in calls)
+        {
+            json.WriteStartObject();
+            json.WriteString("id", call.Id);
+            json.WriteString("type", "function");
+            json.WriteStartObject("function");
+            json.WriteString("name", call.Name);
+            json.WriteString("arguments", call.ArgumentsJson);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     /// <summary>OpenAI's usage shape (with cached and reasoning details) plus <c>cost</c>.</summary>
