@@ -113,6 +113,8 @@ public static class GatewayApp
             // The default handlers log request URIs, which can carry keys (?key=): never log them.
             .RemoveAllLoggers();
         services.AddSingleton<UpstreamClient>();
+        services.Configure<HealthOptions>(configuration.GetSection("ARouter:Health"));
+        services.AddSingleton<ProviderHealth>();
         services.Configure<MediaOptions>(configuration.GetSection("ARouter:Media"));
         services.AddHttpClient(MediaFetcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => MediaFetcher.CreateHandler(sp.GetRequiredService<IOptions<MediaOptions>>().Value.AllowPrivateAddresses)).RemoveAllLoggers();
         services.AddSingleton<MediaFetcher>();

@@ -26,6 +26,7 @@ public sealed class ChatCompletionHandler(
     CreditCheck credit,
     UpstreamClient upstream,
     ChatWires wires,
+    ProviderHealth health,
     AutoRouter auto,
     MediaFetcher media,
     CompletionRelay completionRelay,
@@ -93,16 +94,22 @@ public sealed class ChatCompletionHandler(
             var body = new ArrayBufferWriter<byte>(4096);
             wire.EncodeRequest(body, chat, target);
             var uri = wire.ChatUri(target, chat.Stream);
-            var (call, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, request.Aborted,
-                SameDialectHeaders(request, target));
-            if (call is null) return facts.Fail(logger, reservation, sendError!);
+            var outcome = await health.CallAsync(target.Provider.Slug, async ct =>
+            {
+                var (sent, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, ct,
+                    SameDialectHeaders(request, target));
+                if (sent is null) return new UpstreamOutcome(null, sendError);
+                GatewayError? refused = null;
+                if (!sent.Response.IsSuccessStatusCode) refused = await UpstreamErrorMapper.MapAsync(target.Provider.Slug, sent.Response, ct);
+                else if (chat.Stream && sent.Response.Content.Headers.ContentType?.MediaType == "application/json")
+                    refused = await UpstreamErrorMapper.MapJsonInsteadOfStreamAsync(target.Provider.Slug, sent.Response, ct);
+                if (refused is null) return new UpstreamOutcome(sent, null);
+                sent.Dispose();
+                return new UpstreamOutcome(null, refused);
+            }, request.Aborted);
+            if (outcome.Call is not { } call) return facts.Fail(logger, reservation, outcome.Error!);
             using (call)
             {
-                if (!call.Response.IsSuccessStatusCode)
-                    return facts.Fail(logger, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
-                if (chat.Stream && call.Response.Content.Headers.ContentType?.MediaType == "application/json")
-                    return facts.Fail(logger, reservation, await UpstreamErrorMapper.MapJsonInsteadOfStreamAsync(target.Provider.Slug, call.Response, request.Aborted));
-
                 var result = chat.Stream
                     ? await streamRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens, TimeSpan.FromSeconds(upstream.Options.StreamIdleTimeoutSeconds))
                     : await completionRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens);
