@@ -28,6 +28,7 @@ public sealed class ChatCompletionHandler(
     ChatWires wires,
     ProviderHealth health,
     AutoRouter auto,
+    ModelCatalog catalog,
     MediaFetcher media,
     CompletionRelay completionRelay,
     StreamRelay streamRelay,
@@ -48,6 +49,12 @@ public sealed class ChatCompletionHandler(
         var candidates = new[] { chat.Model }.Concat(chat.Models ?? [])
             .SelectMany(m => AutoRouter.IsAuto(m) ? auto.Candidates(chat) : [m])
             .Distinct(StringComparer.Ordinal).ToList();
+        if (chat.Preferences is { } preferences)
+        {
+            candidates = preferences.Apply(candidates, catalog).ToList();
+            if (candidates.Count == 0)
+                return GatewayError.BadRequest("No candidate model matches the 'provider' preferences (only, ignore, max_price).", "provider");
+        }
         if (candidates.Count == 0)
             return GatewayError.BadRequest("No model available on this gateway can take this request for \"auto\" (check capabilities, context length and configured providers).", "model");
         var failures = new List<(string Model, GatewayError Error)>();

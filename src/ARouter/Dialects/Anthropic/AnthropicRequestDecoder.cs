@@ -41,6 +41,7 @@ public static class AnthropicRequestDecoder
             Models = JsonRead.OptionalElement(root, "models") is { ValueKind: JsonValueKind.Array } models && models.EnumerateArray().All(m => m.ValueKind == JsonValueKind.String)
                 ? models.EnumerateArray().Select(m => m.GetString()!).ToList()
                 : null,
+            Preferences = ARouter.Routing.ProviderPreferences.Read(root),
             Messages = messages,
             Stream = JsonRead.OptionalBool(root, "stream") ?? false,
             MaxTokens = maxTokens,

@@ -40,6 +40,8 @@ public sealed class ChatRequest
     public required string Model { get; init; }
     /// <summary>OpenRouter-style candidates (<c>models</c>), tried in order.</summary>
     public IReadOnlyList<string>? Models { get; init; }
+    /// <summary>OpenRouter's <c>provider</c> preferences, applied to the candidates.</summary>
+    public ARouter.Routing.ProviderPreferences? Preferences { get; init; }
     public required IReadOnlyList<ChatMessage> Messages { get; init; }
     public bool Stream { get; init; }
     public int? MaxTokens { get; init; }

@@ -34,6 +34,7 @@ public static class OpenAiChatDecoder
         {
             Model = model,
             Models = models,
+            Preferences = ARouter.Routing.ProviderPreferences.Read(root),
             Messages = messages,
             Stream = JsonRead.OptionalBool(root, "stream") ?? false,
             MaxTokens = JsonRead.OptionalPositiveInt(root, "max_completion_tokens") ?? JsonRead.OptionalPositiveInt(root, "max_tokens"),
