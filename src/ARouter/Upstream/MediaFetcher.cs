@@ -70,12 +70,7 @@ public sealed class MediaFetcher(IHttpClientFactory clients, IOptions<MediaOptio
             }
             messages.Add(message with { Content = parts });
         }
-        return (new ChatRequest
-        {
-            Model = request.Model, Models = request.Models, Messages = messages, Stream = request.Stream, MaxTokens = request.MaxTokens,
-            Temperature = request.Temperature, TopP = request.TopP, Stop = request.Stop, Tools = request.Tools, ToolChoice = request.ToolChoice,
-            ToolMode = request.ToolMode, ResponseFormat = request.ResponseFormat, Source = request.Source,
-        }, null);
+        return (request with { Messages = messages }, null);
     }
 
     private async Task<(string? DataUri, GatewayError? Error)> FetchAsync(string url, CancellationToken ct)

@@ -75,6 +75,7 @@ public sealed class PrivateMediaTests(PrivateMediaGateway fixture) : IClassFixtu
             model = "google/gemini-2.5-flash",
             max_tokens = 50,
             messages = new object[] { new { role = "user", content = new object[] { new { type = "image_url", image_url = new { url = new Uri(fixture.Fakes.Address, "/files/pixel.png").ToString() } } } } },
+            response_format = new { type = "json_object" },
         });
 
         var (status, _) = await fixture.Gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, body);
@@ -83,5 +84,7 @@ public sealed class PrivateMediaTests(PrivateMediaGateway fixture) : IClassFixtu
         var inline = fixture.Fakes.RequestsTo("google")[^1].Json.GetProperty("contents")[0].GetProperty("parts")[0].GetProperty("inlineData");
         Assert.Equal("image/png", inline.GetProperty("mimeType").GetString());
         Assert.StartsWith("iVBORw0KGgo", inline.GetProperty("data").GetString());
+        // Everything else in the request survives the rewrite, e.g. JSON mode.
+        Assert.Equal("application/json", fixture.Fakes.RequestsTo("google")[^1].Json.GetProperty("generationConfig").GetProperty("responseMimeType").GetString());
     }
 }

@@ -35,7 +35,7 @@ public sealed record ChatMessage(ChatRole Role, IReadOnlyList<ContentPart> Conte
 /// stays attached (<see cref="Source"/>) so a same-dialect upstream gets every field the caller sent,
 /// including ones this model does not name.
 /// </summary>
-public sealed class ChatRequest
+public sealed record ChatRequest
 {
     public required string Model { get; init; }
     /// <summary>OpenRouter-style candidates (<c>models</c>), tried in order.</summary>
