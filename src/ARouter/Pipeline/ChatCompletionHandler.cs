@@ -45,9 +45,11 @@ public sealed class ChatCompletionHandler(
             _ => OpenAiChatDecoder.Decode(source),
         };
 
+        // Counted once: every candidate sees the same prompt (unless downloaded media changes it, see TryAsync).
+        var promptTokens = tokens.CountPrompt(chat);
         // OpenRouter's fallback: "model" first, then "models", each tried until one answers; "auto" expands to the router's picks.
         var candidates = new[] { chat.Model }.Concat(chat.Models ?? [])
-            .SelectMany(m => AutoRouter.IsAuto(m) ? auto.Candidates(chat) : [m])
+            .SelectMany(m => AutoRouter.IsAuto(m) ? auto.Candidates(chat, promptTokens) : [m])
             .Distinct(StringComparer.Ordinal).ToList();
         if (chat.Preferences is { } preferences)
         {
@@ -62,7 +64,7 @@ public sealed class ChatCompletionHandler(
         foreach (var candidate in candidates)
         {
             var started = clock.GetTimestamp();
-            var attempt = await TryAsync(request, chat, candidate, attempts);
+            var attempt = await TryAsync(request, chat, promptTokens, candidate, attempts);
             if (attempt is null) return null;
             if (!CanFallBack(attempt) || candidates.Count == 1) return attempt;
             failures.Add((candidate, attempt));
@@ -73,7 +75,7 @@ public sealed class ChatCompletionHandler(
     }
 
     /// <summary>One candidate model, start to finish. Null when it answered; otherwise why not (nothing charged).</summary>
-    private async Task<GatewayError?> TryAsync(GatewayRequest request, ChatRequest chat, string model, AttemptLog earlier)
+    private async Task<GatewayError?> TryAsync(GatewayRequest request, ChatRequest chat, int promptTokens, string model, AttemptLog earlier)
     {
         var (resolved, routeError) = resolver.Resolve(model, embedding: false);
         if (resolved is null) return routeError;
@@ -87,10 +89,11 @@ public sealed class ChatCompletionHandler(
             // Gemini reads only inline data or its own file URIs: the gateway downloads other URLs, safely.
             var (inlined, mediaError) = await media.InlineAsync(chat, request.Aborted);
             if (inlined is null) return mediaError;
+            // A downloaded PDF is counted by its size, so the prompt is recounted only when something was downloaded.
+            if (!ReferenceEquals(inlined, chat)) promptTokens = tokens.CountPrompt(inlined);
             chat = inlined;
         }
 
-        var promptTokens = tokens.CountPrompt(chat);
         var generationId = Ids.NewGenerationId();
         var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, promptTokens, chat.MaxTokens);
         if (reservation is null) return reserveError;

@@ -1,4 +1,3 @@
-using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Dialects.Canonical;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,7 @@ public sealed record AutoOptions
 /// that can take the request (vision for images, PDF for files, tools for tools) and whose context holds the
 /// estimated prompt plus the output allowance — in the configured order. The response's <c>model</c> says which served.
 /// </summary>
-public sealed class AutoRouter(ModelCatalog catalog, ProviderDirectory providers, TokenEstimator tokens, IOptions<AutoOptions> options)
+public sealed class AutoRouter(ModelCatalog catalog, ProviderDirectory providers, IOptions<AutoOptions> options)
 {
     public static readonly string[] DefaultPool =
     [
@@ -32,13 +31,14 @@ public sealed class AutoRouter(ModelCatalog catalog, ProviderDirectory providers
 
     public static bool IsAuto(string model) => model is "auto" or "arouter/auto" or "openrouter/auto";
 
-    public IReadOnlyList<string> Candidates(ChatRequest request)
+    /// <param name="promptTokens">The request's prompt as the gateway counted it.</param>
+    public IReadOnlyList<string> Candidates(ChatRequest request, int promptTokens)
     {
         var settings = options.Value;
         var pool = string.IsNullOrWhiteSpace(settings.Models)
             ? DefaultPool
             : settings.Models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var needed = tokens.CountPrompt(request) + (request.MaxTokens ?? 1_024);
+        var needed = promptTokens + (request.MaxTokens ?? 1_024);
         var fitting = pool.Select(catalog.FindModel).OfType<ModelRecord>()
             .Where(m => !m.IsEmbedding && providers.Find(m.Provider)?.HasKey == true && m.ContextLength >= needed)
             .Where(m => (!request.HasImages || m.Capabilities.Vision) && (!request.HasFiles || m.Capabilities.Pdf) && (!request.HasTools || m.Capabilities.Tools));
