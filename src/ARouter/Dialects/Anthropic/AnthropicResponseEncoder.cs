@@ -64,10 +64,7 @@ public static class AnthropicResponseEncoder
                 case "id": json.WriteString("id", generationId); break;
                 case "model": json.WriteString("model", model); break;
                 case "usage" when cost is not null && property.Value.ValueKind == JsonValueKind.Object:
-                    json.WriteStartObject("usage");
-                    foreach (var field in property.Value.EnumerateObject()) if (field.Name != "cost") field.WriteTo(json);
-                    json.WriteNumber("cost", cost.Value);
-                    json.WriteEndObject();
+                    UsageWithCost.Write(json, "usage", property.Value, cost.Value);
                     break;
                 default: property.WriteTo(json); break;
             }

@@ -50,10 +50,7 @@ public static class GeminiResponseEncoder
                 case "modelVersion" or "responseId":
                     break;
                 case "usageMetadata" when cost is not null && property.Value.ValueKind == JsonValueKind.Object:
-                    json.WriteStartObject("usageMetadata");
-                    foreach (var field in property.Value.EnumerateObject()) if (field.Name != "cost") field.WriteTo(json);
-                    json.WriteNumber("cost", cost.Value);
-                    json.WriteEndObject();
+                    UsageWithCost.Write(json, "usageMetadata", property.Value, cost.Value);
                     break;
                 default:
                     property.WriteTo(json);

@@ -36,16 +36,13 @@ public static class OpenAiUsage
     /// <summary>Copies the provider's usage object (when there is one) and appends the gateway's cost.</summary>
     public static void Write(Utf8JsonWriter json, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
     {
-        json.WriteStartObject("usage");
         if (upstreamUsage is { ValueKind: JsonValueKind.Object } original)
         {
-            foreach (var property in original.EnumerateObject())
-                if (property.Name != "cost") property.WriteTo(json);
+            UsageWithCost.Write(json, "usage", original, cost);
+            return;
         }
-        else
-        {
-            WriteCounts(json, usage);
-        }
+        json.WriteStartObject("usage");
+        WriteCounts(json, usage);
         json.WriteNumber("cost", cost);
         json.WriteEndObject();
     }
