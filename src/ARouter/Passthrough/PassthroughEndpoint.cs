@@ -30,7 +30,6 @@ public sealed class PassthroughEndpoint(
     IHttpForwarder forwarder,
     PassthroughInvoker invoker,
     IOptions<PassthroughOptions> options,
-    IOptions<GatewayOptions> gatewayOptions,
     TimeProvider clock,
     ILogger<PassthroughEndpoint> logger)
 {
@@ -55,7 +54,7 @@ public sealed class PassthroughEndpoint(
         var byok = credential.Byok;
         var providerKey = credential.Key;
 
-        var facts = await PassthroughRequestBody.InspectAsync(http, remainder, tokens, gatewayOptions.Value);
+        var facts = await PassthroughRequestBody.InspectAsync(http, remainder, tokens, request.Options);
         var generationId = Ids.NewGenerationId();
         var (reservation, refusal) = await ReserveAsync(request, endpoint, generationId, facts, byok);
         if (reservation is null) return refusal;

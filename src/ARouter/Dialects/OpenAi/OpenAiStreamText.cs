@@ -10,7 +10,7 @@ namespace ARouter.Dialects.OpenAi;
 /// </summary>
 public static class OpenAiStreamText
 {
-    public static void AppendMessageText(JsonElement messageOrDelta, StringBuilder text)
+    private static void AppendMessageText(JsonElement messageOrDelta, StringBuilder text)
     {
         if (messageOrDelta.ValueKind != JsonValueKind.Object) return;
         AppendString(messageOrDelta, "content", text);
@@ -37,14 +37,6 @@ public static class OpenAiStreamText
                 AppendMessageText(delta, text);
     }
 
-    public static string? FinishReason(JsonElement chunk)
-    {
-        if (!chunk.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array) return null;
-        foreach (var choice in choices.EnumerateArray())
-            if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String)
-                return reason.GetString();
-        return null;
-    }
 
     private static void AppendString(JsonElement obj, string name, StringBuilder text)
     {
