@@ -1,5 +1,6 @@
 using ARouter.Billing;
 using ARouter.Catalog;
+using ARouter.Dialects.Anthropic;
 using ARouter.Dialects.Canonical;
 using ARouter.Passthrough;
 using ARouter.Pipeline;
@@ -31,7 +32,7 @@ public static class EndpointMap
         app.MapPost("/v1/messages", GatewayEndpoint.Keyed(CallerDialect.Anthropic,
             r => r.Http.RequestServices.GetRequiredService<ChatCompletionHandler>().HandleAsync(r)));
         app.MapPost("/v1/messages/count_tokens", GatewayEndpoint.Keyed(CallerDialect.Anthropic,
-            r => r.Http.RequestServices.GetRequiredService<TokenCountHandler>().CountAnthropicAsync(r)));
+            r => r.Http.RequestServices.GetRequiredService<TokenCountHandler>().CountAsync(r, source => AnthropicRequestDecoder.Decode(source, forCounting: true), "input_tokens")));
         app.MapPost("/v1beta/models/{**rest}", Gemini<GeminiEndpoints>((e, r) => e.DispatchAsync(r, Route(r, "rest"))));
         app.MapGet("/v1beta/models", Gemini<GeminiEndpoints>((e, r) => e.ListAsync(r)));
         app.MapGet("/v1beta/models/{**rest}", Gemini<GeminiEndpoints>((e, r) => e.GetAsync(r, Route(r, "rest"))));

@@ -12,7 +12,7 @@ namespace ARouter.Endpoints;
 /// The Gemini API's routes: <c>/v1beta/models/{model}:{method}</c> and the model list. A bare Gemini model goes
 /// to Google; <c>provider/model</c> (slash plain or as <c>%2F</c>) goes to any provider.
 /// </summary>
-public sealed class GeminiEndpoints(ChatCompletionHandler chat, EmbeddingsHandler embeddings, ModelResolver resolver, TokenEstimator tokens, ModelCatalog catalog, ProviderDirectory providers)
+public sealed class GeminiEndpoints(ChatCompletionHandler chat, EmbeddingsHandler embeddings, TokenCountHandler counter, ModelResolver resolver, ModelCatalog catalog, ProviderDirectory providers)
 {
     public Task<GatewayError?> DispatchAsync(GatewayRequest request, string modelAndMethod)
     {
@@ -24,28 +24,13 @@ public sealed class GeminiEndpoints(ChatCompletionHandler chat, EmbeddingsHandle
         {
             "generateContent" => chat.HandleAsync(request, source => GeminiRequestDecoder.Decode(source, model, stream: false)),
             "streamGenerateContent" => chat.HandleAsync(request, source => GeminiRequestDecoder.Decode(source, model, stream: true)),
-            "countTokens" => CountTokensAsync(request, model),
+            "countTokens" => counter.CountAsync(request, source => GeminiRequestDecoder.Decode(source, model, stream: false, forCounting: true), "totalTokens"),
             "embedContent" => embeddings.HandleAsync(request, source => GeminiEmbeddingCodec.Decode(source, model, batch: false)),
             "batchEmbedContents" => embeddings.HandleAsync(request, source => GeminiEmbeddingCodec.Decode(source, model, batch: true)),
             var method => Task.FromResult<GatewayError?>(new GatewayError(ErrorStage.Routing, 501, $"Method '{method}' is not available through this gateway's Gemini API yet.")),
         };
     }
 
-    private async Task<GatewayError?> CountTokensAsync(GatewayRequest request, string model)
-    {
-        using var source = await request.ReadJsonAsync();
-        var decoded = GeminiRequestDecoder.Decode(source, model, stream: false, forCounting: true);
-        var (target, routeError) = resolver.Resolve(model, embedding: false);
-        if (target is null) return routeError;
-        var count = tokens.CountPrompt(decoded);
-        await AccountEndpoints.WriteJsonAsync(request.Http, json =>
-        {
-            json.WriteStartObject();
-            json.WriteNumber("totalTokens", count);
-            json.WriteEndObject();
-        });
-        return null;
-    }
 
     /// <summary><c>GET /v1beta/models</c>: every routable model in Gemini's list shape, named <c>models/provider/model</c>.</summary>
     public async Task<GatewayError?> ListAsync(GatewayRequest request)

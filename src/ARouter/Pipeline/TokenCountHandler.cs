@@ -1,5 +1,4 @@
 using ARouter.Billing;
-using ARouter.Dialects.Anthropic;
 using ARouter.Dialects.Canonical;
 using ARouter.Endpoints;
 using ARouter.Routing;
@@ -7,22 +6,24 @@ using ARouter.Routing;
 namespace ARouter.Pipeline;
 
 /// <summary>
-/// <c>POST /v1/messages/count_tokens</c>: the prompt's tokens as the gateway counts them (o200k), for any
-/// model the gateway routes. Free, like Anthropic's. Nothing is sent upstream.
+/// <c>POST /v1/messages/count_tokens</c> and Gemini's <c>:countTokens</c>: the prompt's tokens as the gateway
+/// counts them (o200k), for any model the gateway routes. Free, like the providers' own. Nothing is sent upstream.
 /// </summary>
 public sealed class TokenCountHandler(ModelResolver resolver, TokenEstimator tokens)
 {
-    public async Task<GatewayError?> CountAnthropicAsync(GatewayRequest request)
+    /// <param name="decode">Reads the body in the caller's dialect.</param>
+    /// <param name="field">The answer's one field: Anthropic's <c>input_tokens</c>, Gemini's <c>totalTokens</c>.</param>
+    public async Task<GatewayError?> CountAsync(GatewayRequest request, Func<SourceDocument, ChatRequest> decode, string field)
     {
         using var source = await request.ReadJsonAsync();
-        var chat = AnthropicRequestDecoder.Decode(source, forCounting: true);
+        var chat = decode(source);
         var (target, routeError) = resolver.Resolve(chat.Model, embedding: false);
         if (target is null) return routeError;
         var count = tokens.CountPrompt(chat);
         await AccountEndpoints.WriteJsonAsync(request.Http, json =>
         {
             json.WriteStartObject();
-            json.WriteNumber("input_tokens", count);
+            json.WriteNumber(field, count);
             json.WriteEndObject();
         });
         return null;
