@@ -9,11 +9,7 @@ public static class OpenAiCanonicalResponseEncoder
 {
     public static void WriteCompletion(Utf8JsonWriter json, ChatResponse response, string generationId, string model, long created, TokenUsage usage, decimal cost)
     {
-        json.WriteStartObject();
-        json.WriteString("id", generationId);
-        json.WriteString("object", "chat.completion");
-        json.WriteNumber("created", created);
-        json.WriteString("model", model);
+        OpenAiResponseEncoder.WriteStart(json, "chat.completion", generationId, model, created);
         json.WriteStartArray("choices");
         json.WriteStartObject();
         json.WriteNumber("index", 0);
@@ -60,11 +56,7 @@ public static class OpenAiCanonicalResponseEncoder
     /// <summary>One chunk for one canonical stream event.</summary>
     public static void WriteChunk(Utf8JsonWriter json, StreamEvent streamEvent, string generationId, string model, long created, bool first)
     {
-        json.WriteStartObject();
-        json.WriteString("id", generationId);
-        json.WriteString("object", "chat.completion.chunk");
-        json.WriteNumber("created", created);
-        json.WriteString("model", model);
+        OpenAiResponseEncoder.WriteStart(json, "chat.completion.chunk", generationId, model, created);
         json.WriteStartArray("choices");
         json.WriteStartObject();
         json.WriteNumber("index", 0);

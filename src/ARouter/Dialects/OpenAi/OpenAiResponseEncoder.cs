@@ -46,14 +46,20 @@ public static class OpenAiResponseEncoder
         json.WriteEndObject();
     }
 
-    /// <summary>The closing chunk of every stream: OpenAI's <c>include_usage</c> shape (no choices) plus the cost.</summary>
-    public static void WriteUsageChunk(Utf8JsonWriter json, string generationId, string model, long created, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
+    /// <summary>Opens a completion or chunk object: <c>id</c>, <c>object</c>, <c>created</c>, <c>model</c>.</summary>
+    public static void WriteStart(Utf8JsonWriter json, string objectType, string generationId, string model, long created)
     {
         json.WriteStartObject();
         json.WriteString("id", generationId);
-        json.WriteString("object", "chat.completion.chunk");
+        json.WriteString("object", objectType);
         json.WriteNumber("created", created);
         json.WriteString("model", model);
+    }
+
+    /// <summary>The closing chunk of every stream: OpenAI's <c>include_usage</c> shape (no choices) plus the cost.</summary>
+    public static void WriteUsageChunk(Utf8JsonWriter json, string generationId, string model, long created, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
+    {
+        WriteStart(json, "chat.completion.chunk", generationId, model, created);
         json.WriteStartArray("choices");
         json.WriteEndArray();
         OpenAiUsage.Write(json, upstreamUsage, usage, cost);
