@@ -59,24 +59,7 @@ public sealed class AnthropicStreamSink(SseWriter sse, GenerationFacts facts, in
             await _encoder.EndAsync(usage, cost, failure, ct);
             return;
         }
-        await sse.WriteJsonAsync("message_delta", json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("type", "message_delta");
-            json.WriteStartObject("delta");
-            if (failure is null && _stopReason is not null) json.WriteString("stop_reason", _stopReason); else json.WriteNull("stop_reason");
-            json.WriteNull("stop_sequence");
-            json.WriteEndObject();
-            AnthropicResponseEncoder.WriteUsage(json, usage, cost);
-            json.WriteEndObject();
-        }, ct);
-        if (failure is not null) await sse.WriteJsonAsync("error", json => AnthropicErrorEncoder.Write(json, failure), ct);
-        else await sse.WriteJsonAsync("message_stop", json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("type", "message_stop");
-            json.WriteEndObject();
-        }, ct);
+        await _encoder.WriteEndingAsync(_stopReason, usage, cost, failure, ct);
     }
 }
 

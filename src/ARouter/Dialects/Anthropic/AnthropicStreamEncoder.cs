@@ -70,12 +70,21 @@ public sealed class AnthropicStreamEncoder(SseWriter sse, string generationId, s
     public async ValueTask EndAsync(TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
     {
         await CloseAsync(ct);
+        await WriteEndingAsync(AnthropicResponseEncoder.StopReason(_finish), usage, cost, failure, ct);
+    }
+
+    /// <summary>
+    /// The end of every Anthropic stream the gateway sends: <c>message_delta</c> with the stop reason, usage and cost,
+    /// then <c>message_stop</c> — or an <c>error</c> event, with no stop reason, when the stream failed.
+    /// </summary>
+    public async ValueTask WriteEndingAsync(string? stopReason, TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
+    {
         await sse.WriteJsonAsync("message_delta", json =>
         {
             json.WriteStartObject();
             json.WriteString("type", "message_delta");
             json.WriteStartObject("delta");
-            if (failure is null) json.WriteString("stop_reason", AnthropicResponseEncoder.StopReason(_finish)); else json.WriteNull("stop_reason");
+            if (failure is null && stopReason is not null) json.WriteString("stop_reason", stopReason); else json.WriteNull("stop_reason");
             json.WriteNull("stop_sequence");
             json.WriteEndObject();
             AnthropicResponseEncoder.WriteUsage(json, usage, cost);
