@@ -120,6 +120,12 @@ public static class GatewayApp
         services.AddSingleton<MediaFetcher>();
         services.AddSingleton<CompletionRelay>();
         services.AddSingleton<ChatWires>();
+        services.AddSingleton<ShutdownSignal>();
+        services.Configure<HostOptions>(host =>
+        {
+            var options = configuration.GetSection("ARouter").Get<GatewayOptions>() ?? new GatewayOptions();
+            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(0, options.ShutdownGraceSeconds) + Math.Max(1, options.ShutdownFlushSeconds));
+        });
         services.AddSingleton<StreamRelay>();
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();

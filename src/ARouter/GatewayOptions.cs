@@ -9,4 +9,10 @@ public sealed record GatewayOptions
     public int MaxJsonDepth { get; init; } = 64;
     /// <summary>What a request sent with the caller's own provider key (BYOK) costs, as a percentage of its catalog price.</summary>
     public decimal ByokFeePercent { get; init; }
+    /// <summary>
+    /// After SIGTERM, how long in-flight requests may still run before open streams are ended with an error event.
+    /// The host's shutdown timeout is this plus <see cref="ShutdownFlushSeconds"/>, for the last settles to be written.
+    /// </summary>
+    public double ShutdownGraceSeconds { get; init; } = 25;
+    public double ShutdownFlushSeconds { get; init; } = 10;
 }

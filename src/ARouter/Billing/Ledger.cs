@@ -90,8 +90,10 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
 
         var entry = new ChargeEntry(account.AccountId, charge, Ids.NewTransactionId(), generation with { CostNanos = charge });
         var write = writer.WriteAsync(entry, applied => OnChargeCommitted(account, charge, applied));
-        var finished = await Task.WhenAny(write, Task.Delay(DurableWait));
-        if (finished != write) Log.LedgerSlow(logger, reservation.GenerationId);
+        // The caller is shown this charge as usage.cost only once it is committed, however long the database takes:
+        // a cost a client has seen must survive a crash. A slow commit is logged, and waited for.
+        if (await Task.WhenAny(write, Task.Delay(DurableWait)) != write) Log.LedgerSlow(logger, reservation.GenerationId);
+        await write;
         return charge;
     }
 

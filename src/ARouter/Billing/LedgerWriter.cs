@@ -46,10 +46,14 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Closes the queue and waits until everything queued is committed. The host's shutdown token is not
+    /// honoured: giving up here would drop settles that requests have already been told are durable.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        if (_loop is not null) await _loop.WaitAsync(cancellationToken);
+        if (_loop is not null) await _loop;
     }
 
     private async Task RunAsync()

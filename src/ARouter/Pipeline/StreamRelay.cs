@@ -23,7 +23,7 @@ namespace ARouter.Pipeline;
 /// that fails ends with an error event, never a silent cut; a client that leaves is charged for what
 /// was generated.
 /// </summary>
-public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logger)
+public sealed class StreamRelay(TokenEstimator tokens, ShutdownSignal shutdown, ILogger<StreamRelay> logger)
 {
     private enum Ending { Completed, ClientGone, UpstreamFailed }
 
@@ -41,6 +41,13 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
         var decoder = wire.NewStreamDecoder(facts.Target.Provider.Slug);
         GatewayError? failure = null;
         var ending = Ending.Completed;
+        // The shutdown grace is over: stop reading the provider and end the stream with an error event.
+        var stopped = false;
+        using var stopping = shutdown.GraceOver.Register(() =>
+        {
+            stopped = true;
+            call.Timeout.Cancel();
+        });
 
         try
         {
@@ -73,6 +80,10 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
         catch (Exception e) when (IsClientGone(e, request))
         {
             ending = Ending.ClientGone;
+        }
+        catch (Exception e) when (stopped && e is OperationCanceledException or IOException)
+        {
+            failure = new GatewayError(ErrorStage.UpstreamStream, 503, "The gateway is shutting down; the stream was stopped. What was generated is charged.");
         }
         catch (OperationCanceledException) when (call.TimedOut || call.Timeout.IsCancellationRequested)
         {
