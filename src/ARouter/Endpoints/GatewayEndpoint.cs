@@ -1,6 +1,7 @@
 using ARouter.Auth;
 using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
+using ARouter.Dialects.Sse;
 using ARouter.Limits;
 using ARouter.Observability;
 using ARouter.Storage;
@@ -64,7 +65,7 @@ public static class GatewayEndpoint
                 ? GatewayError.TooLarge(services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes)
                 : GatewayError.BadRequest("The request could not be read: " + e.Message);
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException e) when (http.RequestAborted.IsCancellationRequested || e is ClientGoneException)
         {
             return;
         }

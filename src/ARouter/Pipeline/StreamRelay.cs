@@ -164,5 +164,5 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownSignal shutdown, 
     }
 
     private static bool IsClientGone(Exception e, GatewayRequest request)
-        => request.Aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException;
+        => e is ClientGoneException || (request.Aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException);
 }

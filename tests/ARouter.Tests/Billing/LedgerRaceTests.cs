@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Billing;
 
@@ -56,10 +57,9 @@ public sealed class LedgerRaceTests(GatewayWithFakes fixture) : IClassFixture<Ga
 
         var balance = await fixture.Gateway.BalanceAsync(account.Key);
         Assert.True(balance >= 0);
-        var charges = (await TransactionsAsync(account.Key)).Where(t => t.GetProperty("type").GetString() == "charge").ToList();
         // Exactly one charge per success, none for a refusal, each for the cost its response carried.
-        Assert.Equal(successes.Count, charges.Count);
-        var byGeneration = charges.ToDictionary(c => c.GetProperty("generation_id").GetString()!, c => -c.GetProperty("amount").GetDecimal());
+        var byGeneration = await Transactions.ChargesAsync(path => fixture.Gateway.SendJsonAsync(HttpMethod.Get, path, account.Key));
+        Assert.Equal(successes.Count, byGeneration.Count);
         foreach (var success in successes) Assert.Equal(success.Cost, byGeneration[success.GenerationId!]);
         Assert.Equal(credits - byGeneration.Values.Sum(), balance);
 
@@ -103,19 +103,5 @@ public sealed class LedgerRaceTests(GatewayWithFakes fixture) : IClassFixture<Ga
         var (status, json) = await fixture.Gateway.SendJsonAsync(HttpMethod.Post, "/api/v1/keys", managementKey, body);
         Assert.Equal(201, status);
         return (json.GetProperty("data").GetProperty("id").GetString()!, json.GetProperty("key").GetString()!);
-    }
-
-    private async Task<List<JsonElement>> TransactionsAsync(string key)
-    {
-        var all = new List<JsonElement>();
-        string? cursor = null;
-        do
-        {
-            var (status, json) = await fixture.Gateway.SendJsonAsync(HttpMethod.Get, "/api/v1/transactions?limit=100" + (cursor is null ? "" : "&cursor=" + cursor), key);
-            Assert.Equal(200, status);
-            all.AddRange(json.GetProperty("data").EnumerateArray());
-            cursor = json.GetProperty("next_cursor").GetString();
-        } while (cursor is not null);
-        return all;
     }
 }

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using ARouter.Billing;
 using ARouter.Dialects.Sse;
 using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
 namespace ARouter.Tests.Cli;
@@ -68,7 +69,7 @@ public sealed class CrashConsistencyTests : IAsyncLifetime
             })).ToList();
 
             // Kill it while requests are in every stage: reserving, streaming, settling.
-            await Eventually(() => seen.Count >= 40, TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => seen.Count >= 40, TimeSpan.FromSeconds(60));
             await gateway.KillAsync();
             stop.Cancel();
             await Task.WhenAll(workers);
@@ -100,7 +101,7 @@ public sealed class CrashConsistencyTests : IAsyncLifetime
             account = await gateway.CreateAccountAsync(Credits);
             using var firstChunks = new CountdownEvent(8);
             var streams = Enumerable.Range(0, 8).Select(_ => ChatAsync(gateway.Client, account.Key, stream: true, maxTokens: 1_000, CancellationToken.None, () => firstChunks.Signal())).ToList();
-            await Eventually(() => firstChunks.IsSet, TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => firstChunks.IsSet, TimeSpan.FromSeconds(60));
 
             gateway.Terminate();
             var results = await Task.WhenAll(streams.Select(async s =>
@@ -127,16 +128,7 @@ public sealed class CrashConsistencyTests : IAsyncLifetime
     /// <summary>Every cost a client saw is the charge of its generation; the balance is the credit minus the charges.</summary>
     private static async Task AssertLedgerMatchesAsync(GatewayProcess gateway, TestAccount account, List<Seen> seen)
     {
-        var charges = new Dictionary<string, decimal>();
-        string? cursor = null;
-        do
-        {
-            var (status, page) = await gateway.GetJsonAsync("/api/v1/transactions?limit=100" + (cursor is null ? "" : "&cursor=" + cursor), account.Key);
-            Assert.Equal(200, status);
-            foreach (var t in page.GetProperty("data").EnumerateArray().Where(t => t.GetProperty("type").GetString() == "charge"))
-                Assert.True(charges.TryAdd(t.GetProperty("generation_id").GetString()!, -t.GetProperty("amount").GetDecimal()), "one charge per generation");
-            cursor = page.GetProperty("next_cursor").GetString();
-        } while (cursor is not null);
+        var charges = await Transactions.ChargesAsync(path => gateway.GetJsonAsync(path, account.Key));
 
         Assert.NotEmpty(seen);
         foreach (var s in seen)
@@ -215,15 +207,5 @@ public sealed class CrashConsistencyTests : IAsyncLifetime
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA integrity_check";
         return (string)command.ExecuteScalar()!;
-    }
-
-    private static async Task Eventually(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in time");
-            await Task.Delay(20);
-        }
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Dialects.Canonical;
+using ARouter.Dialects.Sse;
 
 namespace ARouter.Dialects.Gemini;
 
@@ -86,6 +87,6 @@ public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string gene
     private async ValueTask FlushAsync(CancellationToken ct)
     {
         var result = await output.FlushAsync(ct);
-        if (result.IsCanceled || result.IsCompleted) throw new OperationCanceledException("The client stopped reading the stream.");
+        if (result.IsCanceled || result.IsCompleted) throw new ClientGoneException();
     }
 }

@@ -38,6 +38,6 @@ public sealed class SseWriter(PipeWriter output)
     private async ValueTask FlushAsync(CancellationToken ct)
     {
         var result = await output.FlushAsync(ct);
-        if (result.IsCanceled || result.IsCompleted) throw new OperationCanceledException("The client stopped reading the stream.");
+        if (result.IsCanceled || result.IsCompleted) throw new ClientGoneException();
     }
 }
