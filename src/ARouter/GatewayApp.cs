@@ -14,6 +14,7 @@ using ARouter.Upstream;
 using ARouter.Upstream.Wires;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -41,6 +42,13 @@ public static class GatewayApp
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes;
+            // Set on purpose rather than left to defaults: over-long headers and slow clients (slow-loris) are cut.
+            kestrel.Limits.MaxRequestHeadersTotalSize = gatewayOptions.MaxRequestHeadersTotalBytes;
+            kestrel.Limits.MaxRequestHeaderCount = gatewayOptions.MaxRequestHeaderCount;
+            kestrel.Limits.MaxRequestLineSize = gatewayOptions.MaxRequestLineBytes;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(gatewayOptions.RequestHeadersTimeoutSeconds);
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(gatewayOptions.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(gatewayOptions.MinRequestBodyGraceSeconds));
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(gatewayOptions.KeepAliveTimeoutSeconds);
         });
         AddServices(builder.Services, builder.Configuration);
         configure?.Invoke(builder);

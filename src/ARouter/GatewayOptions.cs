@@ -5,8 +5,18 @@ public sealed record GatewayOptions
 {
     /// <summary>Largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 32 * 1024 * 1024;
-    /// <summary>JSON nesting limit for request bodies.</summary>
+    /// <summary>JSON nesting limit for request bodies; deeper is a 400.</summary>
     public int MaxJsonDepth { get; init; } = 64;
+    /// <summary>Most messages (or Gemini contents) in one chat request; more is a 400.</summary>
+    public int MaxMessages { get; init; } = 5_000;
+    /// <summary>Most tool definitions in one chat request (OpenAI allows 128).</summary>
+    public int MaxTools { get; init; } = 512;
+    /// <summary>Most fallback candidates in <c>models</c>.</summary>
+    public int MaxModels { get; init; } = 32;
+    /// <summary>Most inputs in one embeddings request (OpenAI allows 2048).</summary>
+    public int MaxEmbeddingInputs { get; init; } = 2_048;
+    /// <summary>Longest model name accepted; model names are echoed in errors and records, so they are kept short.</summary>
+    public int MaxModelNameLength { get; init; } = 256;
     /// <summary>What a request sent with the caller's own provider key (BYOK) costs, as a percentage of its catalog price.</summary>
     public decimal ByokFeePercent { get; init; }
     /// <summary>
@@ -15,4 +25,17 @@ public sealed record GatewayOptions
     /// </summary>
     public double ShutdownGraceSeconds { get; init; } = 25;
     public double ShutdownFlushSeconds { get; init; } = 10;
+    /// <summary>Kestrel: all request headers together (431 past it).</summary>
+    public int MaxRequestHeadersTotalBytes { get; init; } = 32 * 1024;
+    /// <summary>Kestrel: how many request headers (431 past it).</summary>
+    public int MaxRequestHeaderCount { get; init; } = 100;
+    /// <summary>Kestrel: the request line, query string included (414 past it).</summary>
+    public int MaxRequestLineBytes { get; init; } = 16 * 1024;
+    /// <summary>Kestrel: a client must send all its headers within this time (slow-loris), else the connection is closed.</summary>
+    public double RequestHeadersTimeoutSeconds { get; init; } = 15;
+    /// <summary>Kestrel: a request body slower than this (bytes per second, after the grace period) is cut.</summary>
+    public double MinRequestBodyBytesPerSecond { get; init; } = 240;
+    public double MinRequestBodyGraceSeconds { get; init; } = 5;
+    /// <summary>Kestrel: an idle keep-alive connection is closed after this long.</summary>
+    public double KeepAliveTimeoutSeconds { get; init; } = 120;
 }

@@ -19,23 +19,15 @@ public static class AdminEndpoints
     /// <summary>The largest single credit accepted, to catch typos such as a missing decimal point.</summary>
     public const decimal MaxCreditUsd = 1_000_000m;
 
-    public static RequestDelegate Admin(Func<HttpContext, Task<GatewayError?>> handler) => async http =>
+    public static RequestDelegate Admin(Func<HttpContext, Task<GatewayError?>> handler) => http => HandleAsync(http, handler);
+
+    private static async Task HandleAsync(HttpContext http, Func<HttpContext, Task<GatewayError?>> handler)
     {
-        GatewayError? error;
-        try
-        {
-            error = Authorize(http) ?? await handler(http);
-        }
-        catch (DecodeException e)
-        {
-            error = e.ToError();
-        }
-        catch (BodyTooLargeException e)
-        {
-            error = GatewayError.TooLarge(e.Limit);
-        }
+        var requestId = Ids.NewRequestId();
+        http.Response.Headers["X-Request-Id"] = requestId;
+        var error = await GatewayEndpoint.GuardAsync(http, requestId, () => Authorize(http) is { } denied ? Task.FromResult<GatewayError?>(denied) : handler(http));
         if (error is not null) await ErrorResponder.WriteAsync(http, CallerDialect.OpenAi, error);
-    };
+    }
 
     public static async Task<GatewayError?> CreateAccountAsync(HttpContext http)
     {

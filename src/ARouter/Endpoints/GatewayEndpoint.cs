@@ -26,55 +26,53 @@ public static class GatewayEndpoint
         var start = clock.GetTimestamp();
         var requestId = Ids.NewRequestId();
         http.Response.Headers["X-Request-Id"] = requestId;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Endpoints");
 
-        GatewayError? error;
-        try
+        var error = await GuardAsync(http, requestId, async () =>
         {
             var (caller, failure) = await services.GetRequiredService<KeyAuthenticator>().AuthenticateAsync(http.Request, http.RequestAborted);
-            if (caller is null)
-            {
-                error = GatewayError.Unauthorized(KeyAuthenticator.Describe(failure));
-            }
-            else
-            {
-                var limit = services.GetRequiredService<KeyRateLimits>().Acquire(caller.Key);
-                RateLimitHeaders.Apply(http.Response, limit);
-                if (!limit.Allowed)
-                {
-                    error = GatewayError.RateLimited(limit.Limit, limit.RetryAfterSeconds);
-                }
-                else
-                {
-                    var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                    error = await handler(new GatewayRequest(http, dialect, caller, requestId, start, options));
-                }
-            }
+            if (caller is null) return GatewayError.Unauthorized(KeyAuthenticator.Describe(failure));
+            var limit = services.GetRequiredService<KeyRateLimits>().Acquire(caller.Key);
+            RateLimitHeaders.Apply(http.Response, limit);
+            if (!limit.Allowed) return GatewayError.RateLimited(limit.Limit, limit.RetryAfterSeconds);
+            var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            return await handler(new GatewayRequest(http, dialect, caller, requestId, start, options));
+        });
+
+        if (error is not null) await ErrorResponder.WriteAsync(http, dialect, error);
+    };
+
+    /// <summary>
+    /// Runs a handler and turns every failure into the error to send: the caller's mistakes into 400/413, a caller
+    /// that left into nothing, and anything unexpected into a logged 500 (type and stack only; messages can quote input).
+    /// </summary>
+    public static async Task<GatewayError?> GuardAsync(HttpContext http, string requestId, Func<Task<GatewayError?>> handler)
+    {
+        try
+        {
+            return await handler();
         }
         catch (DecodeException e)
         {
-            error = e.ToError();
+            return e.ToError();
         }
         catch (BodyTooLargeException e)
         {
-            error = GatewayError.TooLarge(e.Limit);
+            return GatewayError.TooLarge(e.Limit);
         }
         catch (BadHttpRequestException e)
         {
-            error = e.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? GatewayError.TooLarge(services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes)
+            return e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? GatewayError.TooLarge(http.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes)
                 : GatewayError.BadRequest("The request could not be read: " + e.Message);
         }
         catch (OperationCanceledException e) when (http.RequestAborted.IsCancellationRequested || e is ClientGoneException)
         {
-            return;
+            return null;
         }
         catch (Exception e)
         {
-            Log.UnexpectedFailure(logger, requestId, e.GetType().Name, e.StackTrace);
-            error = new GatewayError(ErrorStage.Internal, 500, $"Internal error (request {requestId}).");
+            Log.UnexpectedFailure(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Endpoints"), requestId, e.GetType().Name, e.StackTrace);
+            return new GatewayError(ErrorStage.Internal, 500, $"Internal error (request {requestId}).");
         }
-
-        if (error is not null) await ErrorResponder.WriteAsync(http, dialect, error);
-    };
+    }
 }

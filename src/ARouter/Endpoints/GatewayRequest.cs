@@ -46,6 +46,11 @@ public static class JsonBodyReader
         try
         {
             var document = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+            if (JsonBodyRules.FindProblem(buffer.WrittenSpan, document, options.MaxJsonDepth) is { } problem)
+            {
+                document.Dispose();
+                throw new DecodeException(problem);
+            }
             return new SourceDocument(dialect, document);
         }
         catch (JsonException e)

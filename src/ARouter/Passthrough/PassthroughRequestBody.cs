@@ -44,9 +44,9 @@ public static partial class PassthroughRequestBody
             if (root.TryGetProperty("generationConfig", out var config) && config.ValueKind == JsonValueKind.Object) max ??= Int(config, "maxOutputTokens");
             return new(string.IsNullOrWhiteSpace(model) ? pathModel : model, max, prompt);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // The provider will answer a malformed body with its own 400; that costs nothing.
+            // The provider will answer a malformed body (or a model name that is not valid text) with its own 400; that costs nothing.
             return new(pathModel, null, prompt);
         }
     }

@@ -44,6 +44,7 @@ public sealed class ChatCompletionHandler(
             CallerDialect.Anthropic => AnthropicRequestDecoder.Decode(source),
             _ => OpenAiChatDecoder.Decode(source),
         };
+        if (RequestLimits.Check(chat, request.Options) is { } tooBig) return tooBig;
 
         // Counted once: every candidate sees the same prompt (unless downloaded media changes it, see TryAsync).
         var promptTokens = tokens.CountPrompt(chat);

@@ -29,6 +29,7 @@ public sealed class EmbeddingsHandler(
     {
         using var source = await request.ReadJsonAsync();
         var embedding = decode?.Invoke(source) ?? OpenAiEmbeddingDecoder.Decode(source);
+        if (RequestLimits.Check(embedding, request.Options) is { } tooBig) return tooBig;
         var (resolved, routeError) = resolver.Resolve(embedding.Model, embedding: true);
         if (resolved is null) return routeError;
         var (target, accessError) = await access.AuthorizeAsync(request.Http.Request, request.Caller.AccountId, resolved, request.Aborted);

@@ -17,6 +17,7 @@ public sealed class TokenCountHandler(ModelResolver resolver, TokenEstimator tok
     {
         using var source = await request.ReadJsonAsync();
         var chat = decode(source);
+        if (RequestLimits.Check(chat, request.Options) is { } tooBig) return tooBig;
         var (target, routeError) = resolver.Resolve(chat.Model, embedding: false);
         if (target is null) return routeError;
         var count = tokens.CountPrompt(chat);

@@ -63,8 +63,19 @@ public sealed class FakeAnthropic(FakeProviders fakes, FakeScript script)
             await WriteErrorAsync(context, 400, $"{required}: Field required");
             return;
         }
+        // Anthropic validates types before anything else (pydantic-style messages).
+        if (request["stream"] is { } stream && stream.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            await WriteErrorAsync(context, 400, "stream: Input should be a valid boolean");
+            return;
+        }
+        if (request["model"]!.GetValueKind() != JsonValueKind.String || request["messages"]!.GetValueKind() != JsonValueKind.Array)
+        {
+            await WriteErrorAsync(context, 400, request["model"]!.GetValueKind() != JsonValueKind.String ? "model: Input should be a valid string" : "messages: Input should be a valid list");
+            return;
+        }
         var model = request["model"]!.ToString();
-        if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, model);
+        if (request["stream"]?.GetValueKind() == JsonValueKind.True) await StreamAsync(context, model);
         else await WriteJsonAsync(context, 200, Message(model));
     }
 

@@ -167,6 +167,13 @@ public sealed class FakeProviders : IAsyncDisposable
             await WriteErrorAsync(context, profile, 400, "you must provide a model parameter");
             return true;
         }
+        // Like the real APIs, a field of the wrong type is a 400 naming it, not a crash.
+        foreach (var (field, kinds) in TypedFields)
+        {
+            if (request[field] is not { } value || kinds.Contains(value.GetValueKind())) continue;
+            await WriteErrorAsync(context, profile, 400, $"Invalid type for '{field}': expected {string.Join(" or ", kinds)}, but got {value.GetValueKind()} instead.");
+            return true;
+        }
         foreach (var field in profile.RejectedFields)
         {
             if (!request.ContainsKey(field)) continue;
@@ -182,9 +189,17 @@ public sealed class FakeProviders : IAsyncDisposable
         return false;
     }
 
+    private static readonly (string Field, JsonValueKind[] Kinds)[] TypedFields =
+    [
+        ("model", [JsonValueKind.String]),
+        ("stream", [JsonValueKind.True, JsonValueKind.False, JsonValueKind.Null]),
+        ("stream_options", [JsonValueKind.Object, JsonValueKind.Null]),
+        ("messages", [JsonValueKind.Array]),
+    ];
+
     private async Task StreamAsync(HttpContext context, FakeProviderProfile profile, FakeScript script, JsonObject request)
     {
-        var usageAsked = request["stream_options"]?["include_usage"]?.GetValue<bool>() == true;
+        var usageAsked = request["stream_options"]?["include_usage"]?.GetValueKind() == JsonValueKind.True;
         var responses = new FakeChatResponses(profile, script, ModelOf(request));
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/event-stream";

@@ -115,8 +115,11 @@ public static class GeminiRequestDecoder
                 if (Field(tool, "functionDeclarations", "function_declarations") is not { ValueKind: JsonValueKind.Array } declarations)
                     throw new DecodeException("tools: only functionDeclarations can be translated to another provider (not googleSearch, codeExecution, ...)", "tools");
                 foreach (var declaration in declarations.EnumerateArray())
+                {
+                    if (declaration.ValueKind != JsonValueKind.Object) throw new DecodeException("tools.functionDeclarations: each declaration must be an object", "tools");
                     tools.Add(new ToolDefinition(RequiredString(declaration, "tools.functionDeclarations", "name"), String(declaration, "description"),
                         Field(declaration, "parameters") ?? Field(declaration, "parametersJsonSchema", "parameters_json_schema")));
+                }
             }
         }
         ToolChoiceSpec? mode = null;
