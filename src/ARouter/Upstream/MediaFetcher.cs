@@ -125,7 +125,16 @@ public sealed class MediaFetcher(IHttpClientFactory clients, IOptions<MediaOptio
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast)) return false;
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
-            return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal);
+        {
+            if (address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal) return false;
+            // Forms that carry an IPv4 address (IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16) are judged by it.
+            var v6 = address.GetAddressBytes();
+            if (v6.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0) return IsPublic(new IPAddress(v6.AsSpan(12, 4)));
+            if (v6.AsSpan(0, 12).SequenceEqual((ReadOnlySpan<byte>)[0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0])) return IsPublic(new IPAddress(v6.AsSpan(12, 4)));
+            if (v6[0] == 0x20 && v6[1] == 0x02) return IsPublic(new IPAddress(v6.AsSpan(2, 4)));
+            // 100::/64 is discard-only.
+            return !(v6[0] == 0x01 && v6.AsSpan(1, 7).IndexOfAnyExcept((byte)0) < 0);
+        }
         var b = address.GetAddressBytes();
         return b[0] switch
         {

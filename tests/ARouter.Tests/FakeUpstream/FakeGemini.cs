@@ -57,7 +57,7 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
         {
             request = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not an object");
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or ArgumentException) // duplicate keys too: the real API answers 400
         {
             await WriteErrorAsync(context, 400, "Invalid JSON payload received.");
             return;

@@ -45,6 +45,16 @@ public sealed class FakeProviders : IAsyncDisposable
     }
     internal void LargeBodyFinished() => Interlocked.Increment(ref _largeBodiesFinished);
 
+    /// <summary>Requests for <c>/files/…</c>: media the gateway downloaded on a caller's behalf.</summary>
+    public int MediaRequests => Volatile.Read(ref _mediaRequests);
+    private int _mediaRequests;
+
+    private IResult MediaServed(IResult result)
+    {
+        Interlocked.Increment(ref _mediaRequests);
+        return result;
+    }
+
     public static string KeyFor(string slug) => $"sk-fake-{slug}-0123456789";
 
     public static async Task<FakeProviders> StartAsync()
@@ -55,7 +65,9 @@ public sealed class FakeProviders : IAsyncDisposable
         var app = builder.Build();
         var fakes = new FakeProviders(app);
         // A tiny PNG, for media the gateway downloads on a caller's behalf.
-        app.MapGet("/files/pixel.png", () => Results.Bytes(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="), "image/png"));
+        app.MapGet("/files/pixel.png", () => fakes.MediaServed(Results.Bytes(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="), "image/png")));
+        // A host that sends the downloader somewhere else (cloud metadata, loopback): redirects must not be followed.
+        app.MapGet("/files/redirect", (string to) => fakes.MediaServed(Results.Redirect(to)));
         app.Map("/{slug}/{**path}", fakes.HandleAsync);
         await app.StartAsync();
         fakes.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -141,7 +153,7 @@ public sealed class FakeProviders : IAsyncDisposable
         {
             request = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not an object");
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or ArgumentException) // duplicate keys too: the real API answers 400
         {
             await WriteErrorAsync(context, profile, 400, "We could not parse the JSON body of your request.");
             return;
