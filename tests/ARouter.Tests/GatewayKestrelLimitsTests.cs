@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests;
 
@@ -19,34 +20,9 @@ public sealed class GatewayKestrelLimitsTests(SlowClientGateway fixture) : IClas
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private async Task<TcpClient> ConnectAsync()
-    {
-        var client = new TcpClient();
-        await client.ConnectAsync(fixture.Gateway.BaseAddress.Host, fixture.Gateway.BaseAddress.Port);
-        return client;
-    }
+    private Task<TcpClient> ConnectAsync() => RawHttp.ConnectAsync(fixture.Gateway.BaseAddress);
 
-    /// <summary>Reads until the server closes the connection (or the patience runs out) and returns what it sent.</summary>
-    private static async Task<(string Response, bool Closed)> ReadUntilClosedAsync(NetworkStream stream)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        var received = new MemoryStream();
-        var buffer = new byte[4096];
-        try
-        {
-            int read;
-            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0) received.Write(buffer, 0, read);
-            return (Encoding.ASCII.GetString(received.ToArray()), true);
-        }
-        catch (IOException)
-        {
-            return (Encoding.ASCII.GetString(received.ToArray()), true);
-        }
-        catch (OperationCanceledException)
-        {
-            return (Encoding.ASCII.GetString(received.ToArray()), false);
-        }
-    }
+    private static Task<(string Response, bool Closed)> ReadUntilClosedAsync(NetworkStream stream) => RawHttp.ReadUntilClosedAsync(stream, Patience);
 
     [Fact]
     public async Task Headers_over_the_total_limit_get_431()

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ARouter.Catalog;
+using ARouter.Dialects;
 using ARouter.Storage;
 using Microsoft.AspNetCore.Http;
 
@@ -22,10 +23,20 @@ public sealed class ProviderCredentials(IProviderKeyStore store, ProviderKeyCiph
     public async ValueTask<ProviderCredential?> ResolveAsync(HttpRequest request, string accountId, ProviderEndpoint endpoint, CancellationToken ct)
     {
         var presented = request.Headers[Header].ToString().Trim();
-        if (presented.Length > 0) return new ProviderCredential(presented, Byok: true);
+        if (presented.Length > 0)
+        {
+            if (!IsHeaderSafe(presented)) throw new DecodeException($"'{Header}' must be the provider's API key: visible ASCII characters only, no spaces or control characters.", Header);
+            return new ProviderCredential(presented, Byok: true);
+        }
         if (await StoredAsync(accountId, endpoint.Provider.Slug, ct) is { } stored) return new ProviderCredential(stored, Byok: true);
         return endpoint.HasKey ? new ProviderCredential(endpoint.ApiKey!, Byok: false) : null;
     }
+
+    /// <summary>
+    /// A provider key becomes a header value upstream: only visible ASCII (no CR/LF, no spaces, nothing a header
+    /// parser could split or re-encode), so no caller-chosen key can inject a header or break the request.
+    /// </summary>
+    public static bool IsHeaderSafe(string key) => key.Length > 0 && !key.AsSpan().ContainsAnyExceptInRange('!', '~');
 
     public async Task SaveAsync(string accountId, string provider, string key, CancellationToken ct)
     {

@@ -45,8 +45,8 @@ public sealed class ProviderKeyEndpoints(IProviderKeyStore store, ProviderCreden
         var root = body.Json.RootElement;
         if (root.ValueKind != System.Text.Json.JsonValueKind.Object) throw new DecodeException("The request body must be a JSON object {\"key\": \"...\"}.");
         var key = JsonRead.OptionalString(root, "key", "key")?.Trim();
-        if (string.IsNullOrEmpty(key) || key.Length > MaxKeyLength || key.Any(char.IsControl))
-            return GatewayError.BadRequest($"'key' must be the provider's API key: 1 to {MaxKeyLength} printable characters.", "key");
+        if (string.IsNullOrEmpty(key) || key.Length > MaxKeyLength || !ProviderCredentials.IsHeaderSafe(key))
+            return GatewayError.BadRequest($"'key' must be the provider's API key: 1 to {MaxKeyLength} visible ASCII characters (no spaces or control characters).", "key");
 
         await credentials.SaveAsync(request.Caller.AccountId, slug, key, request.Aborted);
         await AccountEndpoints.WriteJsonAsync(request.Http, json =>
