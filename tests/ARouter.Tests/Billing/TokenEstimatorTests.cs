@@ -12,13 +12,13 @@ public sealed class TokenEstimatorTests
     /// body would have taken hours) before anything was reserved — a denial of service for the price of one request.
     /// </summary>
     [Fact]
-    public void A_megabyte_without_whitespace_is_counted_in_linear_time()
+    public void Three_hundred_kilobytes_without_whitespace_are_counted_in_linear_time()
     {
         Tokens.Count("warm up");
         var clock = Stopwatch.StartNew();
-        var count = Tokens.Count(new string('a', 1_000_000));
+        var count = Tokens.Count(new string('a', 300_000));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
-        Assert.InRange(count, 100_000, 200_000);
+        Assert.InRange(count, 30_000, 60_000);
     }
 
     [Theory]

@@ -21,7 +21,7 @@ public sealed class FuzzGateway : GatewayWithFakes
 public sealed class FuzzTests(FuzzGateway fixture) : IClassFixture<FuzzGateway>
 {
     /// <summary>Per endpoint and run; each run draws a new seed (a failure prints the seed that reproduces it). More with AROUTER_FUZZ_ITERATIONS.</summary>
-    private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("AROUTER_FUZZ_ITERATIONS"), out var n) ? n : 60;
+    private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("AROUTER_FUZZ_ITERATIONS"), out var n) ? n : 40;
 
     private const string OpenAiChat = """
         {"model":"deepseek/deepseek-chat","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]},
