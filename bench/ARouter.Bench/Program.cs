@@ -39,9 +39,12 @@ await Task.Delay(1000);
 var idle = ProcStats.Memory(gateway.Pid);
 results["gateway_rss_mb_idle"] = idle.Rss;
 
+using var allocations = new AllocationProbe(gateway.Pid);
+var allocationTypes = new JsonObject();
 var load = new JsonArray();
 foreach (var scenario in scenarios)
 {
+    var scenarioStart = allocations.Snapshot();
     foreach (var connections in options.Connections)
     {
         var row = new JsonObject { ["scenario"] = scenario.Name, ["connections"] = connections, ["load_average"] = ProcStats.LoadAverage() };
@@ -50,16 +53,22 @@ foreach (var scenario in scenarios)
         {
             var cpuBefore = target.Pid is { } pid ? ProcStats.CpuTimeWithChildren(pid) : TimeSpan.Zero;
             using var sampler = target.Name == "gateway" ? new RssSampler(gateway.Pid) : null;
+            var allocatedBefore = allocations.Snapshot().Total;
             var result = await wrk.RunAsync(target.Url(scenario), target.Body(scenario), gateway.Key, connections, options.Duration);
             double? cpuUs = target.Pid is { } p ? (ProcStats.CpuTimeWithChildren(p) - cpuBefore).TotalMicroseconds / Math.Max(1, result.Requests) : null;
             measured[target.Name] = (result, cpuUs, sampler?.MaxMb);
             row[target.Name] = Report.ToJson(result, cpuUs, sampler?.MaxMb);
+            if (target.Name == "gateway")
+                row[target.Name]!["alloc_kb_per_request"] = Math.Round((allocations.Snapshot().Total - allocatedBefore) / 1024.0 / Math.Max(1, result.Requests), 2);
         }
         Report.AddComparisons(row, measured);
         load.Add(row);
         Report.PrintRow(row);
     }
+    allocationTypes[scenario.Name] = Report.TopTypes(scenarioStart.ByType, allocations.Snapshot().ByType, 15);
+    Console.WriteLine($"top allocations, {scenario.Name} (KiB, sampled): " + string.Join(", ", allocationTypes[scenario.Name]!.AsObject().Select(kv => $"{kv.Key} {kv.Value}")));
 }
+results["gateway_allocations_by_type_kb"] = allocationTypes;
 results["load"] = load;
 
 if (options.SkipStreams) return 0;

@@ -41,12 +41,21 @@ public static class Report
         }
     }
 
+    /// <summary>The types that took the most sampled allocation between two snapshots, in KiB.</summary>
+    public static JsonObject TopTypes(Dictionary<string, long> before, Dictionary<string, long> after, int count)
+    {
+        var top = new JsonObject();
+        foreach (var (type, bytes) in after.Select(kv => (kv.Key, kv.Value - before.GetValueOrDefault(kv.Key))).OrderByDescending(x => x.Item2).Take(count))
+            top[type] = bytes / 1024;
+        return top;
+    }
+
     public static void PrintRow(JsonObject row)
     {
         if (row["connections"]!.GetValue<int>() == 1 || !_headerPrinted)
         {
             Console.WriteLine();
-            Console.WriteLine($"{"scenario",-12} {"conn",4} | {"target",-8} {"req/s",9} {"p50 ms",7} {"p99 ms",7} {"cpu µs/req",10} {"err",4} | gw/direct gw/nginx +p50 ms +p99 ms  load");
+            Console.WriteLine($"{"scenario",-12} {"conn",4} | {"target",-8} {"req/s",9} {"p50 ms",7} {"p99 ms",7} {"cpu µs/req",10} {"KiB/req",7} {"err",4} | gw/direct gw/nginx +p50 ms +p99 ms  load");
             _headerPrinted = true;
         }
         foreach (var name in new[] { "direct", "nginx", "gateway" })
@@ -56,7 +65,8 @@ public static class Report
             var tail = name == "gateway"
                 ? $" | {row["gateway_vs_direct_throughput"],9} {row["gateway_vs_nginx_throughput"],8} {row["added_p50_ms_vs_direct"],6} {row["added_p99_ms_vs_direct"],7}  {row["load_average"]}"
                 : "";
-            Console.WriteLine($"{row["scenario"],-12} {row["connections"],4} | {name,-8} {t["throughput_rps"],9} {t["p50_ms"],7} {t["p99_ms"],7} {cpu} {t["errors"],4}{tail}");
+            var alloc = t["alloc_kb_per_request"] is { } a ? $"{a,7}" : $"{"",7}";
+            Console.WriteLine($"{row["scenario"],-12} {row["connections"],4} | {name,-8} {t["throughput_rps"],9} {t["p50_ms"],7} {t["p99_ms"],7} {cpu} {alloc} {t["errors"],4}{tail}");
         }
     }
 
