@@ -74,7 +74,8 @@ public static class GatewayApp
         services.AddHostedService<KeyCacheRefresher>();
 
         var store = OpenStore(configuration);
-        services.AddSingleton(store);
+        // Registered by factory so the container disposes it (and the ledger writer's connection) at shutdown.
+        services.AddSingleton(_ => store);
         services.AddSingleton<IAccountStore>(store);
         services.AddSingleton<IKeyStore>(store);
         services.AddSingleton<IProviderKeyStore>(store);

@@ -6,9 +6,11 @@ namespace ARouter.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Readers use pooled connections; the ledger
 /// writer is the only frequent writer, so WAL's single-writer rule costs nothing.
 /// </summary>
-public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKeyStore, ILedgerStore, IDatabaseHealth
+public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKeyStore, ILedgerStore, IDatabaseHealth, IDisposable
 {
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _ledgerGate = new(1, 1);
+    private SqliteLedgerStatements? _ledger;
 
     public SqliteStore(string connectionString)
     {
@@ -61,6 +63,21 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKey
         catch (SqliteException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Closes the ledger writer's connection; a later batch would open a new one.</summary>
+    public void Dispose()
+    {
+        _ledgerGate.Wait();
+        try
+        {
+            _ledger?.Dispose();
+            _ledger = null;
+        }
+        finally
+        {
+            _ledgerGate.Release();
         }
     }
 
