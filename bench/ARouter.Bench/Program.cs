@@ -39,6 +39,14 @@ await Task.Delay(1000);
 var idle = ProcStats.Memory(gateway.Pid);
 results["gateway_rss_mb_idle"] = idle.Rss;
 
+if (options.AllocStacks is { } stacksScenario)
+{
+    var scenario = Scenario.All.Single(s => s.Name == stacksScenario);
+    var target = targets.Single(t => t.Name == "gateway");
+    Console.WriteLine(await AllocationStacks.RecordAsync(gateway.Pid, Path.Combine(workDir, "alloc.nettrace"),
+        () => wrk.RunAsync(target.Url(scenario), target.Body(scenario), gateway.Key, 16, options.Duration)));
+    return 0;
+}
 using var allocations = new AllocationProbe(gateway.Pid);
 var allocationTypes = new JsonObject();
 var load = new JsonArray();
@@ -138,7 +146,7 @@ internal sealed class RssSampler : IDisposable
 }
 
 internal sealed record BenchOptions(string GatewayDll, string WrkScript, string ResultsDir, TimeSpan Duration, int WarmupSeconds, int[] Connections,
-    string[]? Scenarios, Dictionary<string, string> GatewayEnv, bool SkipStreams)
+    string[]? Scenarios, Dictionary<string, string> GatewayEnv, bool SkipStreams, string? AllocStacks)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -159,6 +167,8 @@ internal sealed record BenchOptions(string GatewayDll, string WrkScript, string 
             Value("--scenarios", "") is { Length: > 0 } only ? only.Split(',') : null,
             args.Select((a, i) => (a, i)).Where(x => x.a == "--gateway-env" && x.i + 1 < args.Length).Select(x => args[x.i + 1].Split('=', 2))
                 .ToDictionary(kv => kv[0], kv => kv[1]),
-            args.Contains("--no-streams"));
+            args.Contains("--no-streams"),
+            // For profiling: --alloc-stacks chat prints where the gateway's allocations come from under that scenario's load.
+            Value("--alloc-stacks", "") is { Length: > 0 } stacks ? stacks : null);
     }
 }
