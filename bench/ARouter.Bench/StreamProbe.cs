@@ -21,33 +21,50 @@ public sealed class StreamProbe(FakeUpstream upstream)
     public const int Streams = 20;
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseCookies = false, AutomaticDecompression = System.Net.DecompressionMethods.None });
 
-    public async Task<StreamTiming> MeasureAsync(string url, string key, string model)
+    /// <summary>Measures every target, taking turns stream by stream so a busy moment on the machine hits them all alike.</summary>
+    public async Task<Dictionary<string, StreamTiming>> MeasureAsync(IReadOnlyList<(string Name, string Url, string Model)> targets, string key)
     {
-        var body = $"{{\"model\":\"{model}\",\"stream\":true,\"max_tokens\":64,\"user\":\"gap{GapMs}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Count to fifty.\"}}]}}";
-        for (var i = 0; i < 3; i++) await StreamOnceAsync(url, key, body);
+        var bodies = targets.Select(t => Body(t.Model)).ToList();
+        for (var i = 0; i < 3; i++)
+            for (var t = 0; t < targets.Count; t++) await StreamOnceAsync(targets[t].Url, key, bodies[t]);
 
-        var firstEvent = new List<double>();
-        var lags = new List<double>();
-        var usageLags = new List<double>();
-        int compared = 0, heldBack = 0;
+        var samples = targets.Select(_ => new Samples()).ToList();
         for (var i = 0; i < Streams; i++)
         {
-            var (started, arrivals) = await StreamOnceAsync(url, key, body);
-            var sent = upstream.LastSpacedStream;
-            firstEvent.Add(Ms(arrivals[0] - started));
+            for (var t = 0; t < targets.Count; t++)
+            {
+                var (started, arrivals) = await StreamOnceAsync(targets[t].Url, key, bodies[t]);
+                samples[t].Add(started, arrivals, upstream.LastSpacedStream);
+            }
+        }
+        return targets.Select((t, i) => (t.Name, samples[i].Summary())).ToDictionary(x => x.Name, x => x.Item2);
+    }
+
+    private static string Body(string model) =>
+        $"{{\"model\":\"{model}\",\"stream\":true,\"max_tokens\":64,\"user\":\"gap{GapMs}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Count to fifty.\"}}]}}";
+
+    private sealed class Samples
+    {
+        private readonly List<double> _firstEvent = [], _lags = [], _usageLags = [];
+        private int _compared, _heldBack;
+
+        public void Add(long started, List<long> arrivals, long[] sent)
+        {
+            _firstEvent.Add(Ms(arrivals[0] - started));
             // The last upstream event carries usage; the gateway answers it with its own closing chunk after settling.
             var content = Math.Min(arrivals.Count, sent.Length) - 1;
             for (var e = 0; e < content; e++)
             {
-                lags.Add(Ms(arrivals[e] - sent[e]));
-                compared++;
-                if (arrivals[e] > sent[e + 1]) heldBack++;
+                _lags.Add(Ms(arrivals[e] - sent[e]));
+                _compared++;
+                if (arrivals[e] > sent[e + 1]) _heldBack++;
             }
-            if (arrivals.Count >= sent.Length) usageLags.Add(Ms(arrivals[sent.Length - 1] - sent[^1]));
+            if (arrivals.Count >= sent.Length) _usageLags.Add(Ms(arrivals[sent.Length - 1] - sent[^1]));
         }
-        return new StreamTiming(
-            Percentile(firstEvent, 50), Percentile(firstEvent, 99),
-            Percentile(lags, 50), Percentile(lags, 99), lags.Max(), compared, heldBack, Percentile(usageLags, 50));
+
+        public StreamTiming Summary() => new(
+            Percentile(_firstEvent, 50), Percentile(_firstEvent, 99),
+            Percentile(_lags, 50), Percentile(_lags, 99), _lags.Max(), _compared, _heldBack, Percentile(_usageLags, 50));
     }
 
     /// <summary>Returns when the request was sent and when each data event (not [DONE]) fully arrived.</summary>
