@@ -16,7 +16,8 @@ public static class OpenAiCanonicalResponseEncoder
         json.WriteStartObject("message");
         json.WriteString("role", "assistant");
         if (response.Text.Length == 0 && response.ToolCalls.Count > 0) json.WriteNull("content"); else json.WriteString("content", response.Text);
-        if (response.Reasoning is { } reasoning) json.WriteString("reasoning", reasoning);
+        if (response.Reasoning is { } reasoning) WriteReasoning(json, reasoning);
+        if (response.ReasoningSignature is { } signature) WriteReasoningDetails(json, response.Reasoning, signature);
         if (response.ToolCalls.Count > 0) WriteToolCalls(json, response.ToolCalls);
         json.WriteEndObject();
         json.WriteString("finish_reason", FinishReasonOf(response.Finish));
@@ -68,7 +69,10 @@ public static class OpenAiCanonicalResponseEncoder
                 json.WriteString("content", text.Text);
                 break;
             case ReasoningDelta reasoning:
-                json.WriteString("reasoning", reasoning.Text);
+                WriteReasoning(json, reasoning.Text);
+                break;
+            case ReasoningSignatureDelta signature:
+                WriteReasoningDetails(json, null, signature.Signature);
                 break;
             case ToolCallStart start:
                 WriteToolCall(json, start.Index, start.Id, start.Name, "");
@@ -82,6 +86,30 @@ public static class OpenAiCanonicalResponseEncoder
         json.WriteEndObject();
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Thinking under both names clients read: <c>reasoning</c> (OpenRouter) and <c>reasoning_content</c> (DeepSeek,
+    /// and the OpenAI-compatible clients built for it).
+    /// </summary>
+    private static void WriteReasoning(Utf8JsonWriter json, string text)
+    {
+        json.WriteString("reasoning", text);
+        json.WriteString("reasoning_content", text);
+    }
+
+    /// <summary>OpenRouter's <c>reasoning_details</c>: the signed thinking a caller sends back so Anthropic can continue from it.</summary>
+    private static void WriteReasoningDetails(Utf8JsonWriter json, string? text, string signature)
+    {
+        json.WriteStartArray("reasoning_details");
+        json.WriteStartObject();
+        json.WriteString("type", "reasoning.text");
+        if (text is not null) json.WriteString("text", text);
+        json.WriteString("signature", signature);
+        json.WriteString("format", "anthropic-claude-v1");
+        json.WriteNumber("index", 0);
+        json.WriteEndObject();
+        json.WriteEndArray();
     }
 
     public static string FinishReasonOf(FinishReason? finish) => finish switch
