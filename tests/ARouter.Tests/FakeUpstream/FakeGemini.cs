@@ -152,6 +152,12 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
                 var chunk = Chunk(model, pieces[i], Cumulative(i, pieces.Count), i == pieces.Count - 1, i == 0);
                 await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("data: " + chunk.ToJsonString() + "\r\n\r\n"), context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
+                if (i + 1 == script.ErrorEventAfterChunks)
+                {
+                    // A failure after the stream began arrives as an error object in the stream, then the stream ends.
+                    await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("data: " + ErrorBody(503, "The model is overloaded. Please try again later.").ToJsonString() + "\r\n\r\n"), context.RequestAborted);
+                    return;
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
