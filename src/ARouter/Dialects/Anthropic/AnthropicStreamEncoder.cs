@@ -9,7 +9,9 @@ namespace ARouter.Dialects.Anthropic;
 /// Turns canonical stream events into Anthropic's exact event sequence — <c>message_start</c>, then per
 /// block <c>content_block_start</c> / <c>content_block_delta</c> (<c>text_delta</c>, <c>input_json_delta</c>,
 /// <c>thinking_delta</c>) / <c>content_block_stop</c>, then <c>message_delta</c> (stop reason, usage, cost) and
-/// <c>message_stop</c> — so the Anthropic SDKs' stream helpers assemble the final message.
+/// <c>message_stop</c> — so the Anthropic SDKs' stream helpers assemble the final message. Anthropic streams one
+/// block at a time, so when another dialect's provider streams several tool calls at once (OpenAI-wire argument
+/// deltas interleaved by index), the first streams live and the others wait and follow, each as a whole block.
 /// </summary>
 public sealed class AnthropicStreamEncoder(SseWriter sse, string generationId, string model)
 {
