@@ -108,10 +108,13 @@ public sealed class DocumentedResponsesTests
         ]),
     };
 
-    public static TheoryData<string, CallerDialect> StreamTrips()
+    public static TheoryData<string, CallerDialect> StreamTrips() => EveryCaller(Streams.Keys);
+
+    /// <summary>Each example, to each caller dialect.</summary>
+    private static TheoryData<string, CallerDialect> EveryCaller(IEnumerable<string> names)
     {
         var data = new TheoryData<string, CallerDialect>();
-        foreach (var name in Streams.Keys)
+        foreach (var name in names)
             foreach (var caller in (CallerDialect[])[CallerDialect.OpenAi, CallerDialect.Anthropic, CallerDialect.Gemini]) data.Add(name, caller);
         return data;
     }
@@ -221,13 +224,7 @@ public sealed class DocumentedResponsesTests
         ["gemini parallel calls"] = (WireDialect.Gemini, """{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"power_disco_ball","args":{"power":true}}},{"functionCall":{"name":"start_music","args":{"energetic":true,"loud":true}}},{"functionCall":{"name":"dim_lights","args":{"brightness":0.5}}}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":120,"candidatesTokenCount":30,"totalTokenCount":150},"modelVersion":"gemini-2.5-flash"}"""),
     };
 
-    public static TheoryData<string, CallerDialect> CompletionTrips()
-    {
-        var data = new TheoryData<string, CallerDialect>();
-        foreach (var name in Completions.Keys)
-            foreach (var caller in (CallerDialect[])[CallerDialect.OpenAi, CallerDialect.Anthropic, CallerDialect.Gemini]) data.Add(name, caller);
-        return data;
-    }
+    public static TheoryData<string, CallerDialect> CompletionTrips() => EveryCaller(Completions.Keys);
 
     [Theory]
     [MemberData(nameof(CompletionTrips))]

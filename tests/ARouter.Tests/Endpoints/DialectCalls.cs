@@ -69,6 +69,21 @@ public static class DialectCalls
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// A fresh account with 5 USD calls <paramref name="slug"/>'s model with <paramref name="script"/> in place (then the
+    /// default again); asserts a 200.
+    /// </summary>
+    public static async Task<(TestAccount Account, string Model, string Body)> ScriptedCallAsync(GatewayWithFakes fixture, CallerDialect caller, string slug, FakeScript script, bool stream, int maxTokens, Dictionary<string, object?> fields)
+    {
+        var model = UpstreamModels[slug];
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        fixture.Fakes.Script(slug, script);
+        var (status, body) = await PostAsync(fixture.Gateway, caller, model, Body(caller, model, stream, maxTokens, fields), stream, account.Key);
+        fixture.Fakes.Script(slug, FakeScript.Default);
+        Assert.True(status == 200, body);
+        return (account, model, body);
+    }
+
     /// <summary>The request body in the caller's dialect: the model (except Gemini, where it is in the path), the stream flag and a max token count around <paramref name="fields"/>.</summary>
     public static Dictionary<string, object?> Body(CallerDialect caller, string model, bool stream, int maxTokens, Dictionary<string, object?> fields)
     {

@@ -46,12 +46,7 @@ public sealed class ParallelToolCallsTests(GatewayWithFakes fixture) : IClassFix
     [MemberData(nameof(Triples))]
     public async Task Several_calls_in_one_turn_reach_the_caller_whole_with_distinct_ids(CallerDialect caller, string slug, bool stream)
     {
-        var model = DialectCalls.UpstreamModels[slug];
-        var account = await fixture.Gateway.CreateAccountAsync(5);
-        fixture.Fakes.Script(slug, Script);
-        var (status, body) = await DialectCalls.PostAsync(fixture.Gateway, caller, model, DialectCalls.Body(caller, model, stream, 500, Ask(caller)), stream, account.Key);
-        fixture.Fakes.Script(slug, FakeScript.Default);
-        Assert.True(status == 200, body);
+        var (account, model, body) = await DialectCalls.ScriptedCallAsync(fixture, caller, slug, Script, stream, 500, Ask(caller));
 
         var calls = CallsSeen(caller, body, stream);
         Assert.Equal(["get_weather", "get_time"], calls.Select(c => c.Name));

@@ -46,13 +46,7 @@ public sealed class PdfAcrossDialectsTests(PdfGateway fixture) : IClassFixture<P
     [MemberData(nameof(Pairs))]
     public async Task A_base64_PDF_reaches_each_upstream_in_its_own_shape_and_is_billed_exactly(CallerDialect caller, string slug)
     {
-        var model = DialectCalls.UpstreamModels[slug];
-        var account = await fixture.Gateway.CreateAccountAsync(5);
-        fixture.Fakes.Script(slug, Script);
-        var (status, body) = await DialectCalls.PostAsync(fixture.Gateway, caller, model, DialectCalls.Body(caller, model, false, 100, PdfMessage(caller)), false, account.Key);
-        fixture.Fakes.Script(slug, FakeScript.Default);
-
-        Assert.True(status == 200, body);
+        var (account, model, body) = await DialectCalls.ScriptedCallAsync(fixture, caller, slug, Script, false, 100, PdfMessage(caller));
         Assert.Contains(Script.Reply, body);
         var sent = fixture.Fakes.RequestsTo(slug)[^1].Json;
         AssertPdfArrived(slug, sent, url: null);

@@ -35,12 +35,7 @@ public sealed class ReasoningAcrossDialectsTests(GatewayWithFakes fixture) : ICl
     [MemberData(nameof(Triples))]
     public async Task Thinking_is_asked_for_in_the_upstreams_words_and_returned_in_the_callers_billed_exactly(CallerDialect caller, string slug, bool stream)
     {
-        var model = DialectCalls.UpstreamModels[slug];
-        var account = await fixture.Gateway.CreateAccountAsync(5);
-        fixture.Fakes.Script(slug, Script);
-        var (status, body) = await DialectCalls.PostAsync(fixture.Gateway, caller, model, DialectCalls.Body(caller, model, stream, 4096, AskToThink(caller)), stream, account.Key);
-        fixture.Fakes.Script(slug, FakeScript.Default);
-        Assert.True(status == 200, body);
+        var (account, model, body) = await DialectCalls.ScriptedCallAsync(fixture, caller, slug, Script, stream, 4096, AskToThink(caller));
 
         var (thinking, text) = ThinkingAndText(caller, body, stream);
         Assert.Equal(Script.Reasoning, thinking);
