@@ -261,5 +261,19 @@ public sealed class ReasoningAcrossDialectsTests(GatewayWithFakes fixture) : ICl
         Assert.Contains("reasoning_effort", json.GetProperty("error").GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task OpenRouters_reasoning_object_reaches_an_OpenAI_wire_provider_as_reasoning_effort()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var body = new { model = "openai/gpt-5.4", reasoning = new { max_tokens = 20000 }, messages = new[] { new { role = "user", content = "Hi" } } };
+        var (status, json) = await fixture.Gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, JsonSerializer.Serialize(body));
+
+        // OpenAI refuses an unknown "reasoning" field; the gateway says it the provider's way.
+        Assert.True(status == 200, json.ToString());
+        var sent = fixture.Fakes.RequestsTo("openai")[^1].Json;
+        Assert.False(sent.TryGetProperty("reasoning", out _));
+        Assert.Equal("high", sent.GetProperty("reasoning_effort").GetString());
+    }
+
     private static readonly object[] WeatherTool = [new { type = "function", function = new { name = "get_weather", parameters = new { type = "object", properties = new { city = new { type = "string" } } } } }];
 }
