@@ -110,6 +110,30 @@ public sealed class PdfAcrossDialectsTests(PdfGateway fixture) : IClassFixture<P
         }
     }
 
+    [Fact]
+    public async Task A_Gemini_text_file_reaches_Anthropic_as_a_text_document_and_audio_is_refused_before_sending()
+    {
+        const string model = "anthropic/claude-sonnet-4.6";
+        var account = await fixture.Gateway.CreateAccountAsync(1);
+        object Body(string mimeType, string data) => new { contents = new[] { new { parts = new object[] { new { inlineData = new { mimeType, data } }, new { text = "Summarise." } } } } };
+
+        var (status, body) = await DialectCalls.PostAsync(fixture.Gateway, CallerDialect.Gemini, model, Body("text/plain", Convert.ToBase64String("Minutes: we agreed."u8.ToArray())), false, account.Key);
+        Assert.True(status == 200, body);
+        var source = fixture.Fakes.RequestsTo("anthropic")[^1].Json.GetProperty("messages")[0].GetProperty("content")[0].GetProperty("source");
+        Assert.Equal("text", source.GetProperty("type").GetString());
+        Assert.Equal("Minutes: we agreed.", source.GetProperty("data").GetString());
+        var balance = await fixture.Gateway.BalanceAsync(account.Key);
+
+        var before = fixture.Fakes.RequestsTo("anthropic").Count;
+        (status, body) = await DialectCalls.PostAsync(fixture.Gateway, CallerDialect.Gemini, model, Body("audio/wav", "UklGRg=="), false, account.Key);
+        Assert.Equal(400, status);
+        var error = JsonDocument.Parse(body).RootElement.GetProperty("error");
+        Assert.Equal("INVALID_ARGUMENT", error.GetProperty("status").GetString());
+        Assert.Contains("audio/wav", error.GetProperty("message").GetString());
+        Assert.Equal(before, fixture.Fakes.RequestsTo("anthropic").Count);
+        Assert.Equal(balance, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+
     [Theory]
     [InlineData(CallerDialect.OpenAi)]
     [InlineData(CallerDialect.Anthropic)]

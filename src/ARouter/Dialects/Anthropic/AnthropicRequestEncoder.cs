@@ -152,12 +152,40 @@ public static class AnthropicRequestEncoder
             case ImagePart image:
                 WriteSourceBlock(json, "image", image.Url, null);
                 return;
+            case FilePart { Data: { } data } file when DataUri.TryParse(data, out var mediaType, out var base64) && mediaType != "application/pdf":
+                WriteTextDocument(json, mediaType, base64, file.Filename);
+                return;
             case FilePart { Data: { } data } file:
                 WriteSourceBlock(json, "document", data, file.Filename);
                 return;
             case FilePart file:
                 throw new DecodeException($"Provider file ids ('{file.FileId}') cannot be sent to Anthropic; send the PDF as file_data.", "messages");
         }
+    }
+
+    /// <summary>Anthropic reads documents as PDF (base64 or URL) or as plain text; other media (audio, video) has no block there.</summary>
+    private static void WriteTextDocument(Utf8JsonWriter json, string mediaType, string base64, string? title)
+    {
+        if (mediaType != "text/plain")
+            throw new DecodeException($"Anthropic reads documents as PDF or plain text; '{mediaType}' cannot be sent to it.", "messages");
+        string text;
+        try
+        {
+            text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            throw new DecodeException("A text/plain document is not valid base64.", "messages");
+        }
+        json.WriteStartObject();
+        json.WriteString("type", "document");
+        json.WriteStartObject("source");
+        json.WriteString("type", "text");
+        json.WriteString("media_type", "text/plain");
+        json.WriteString("data", text);
+        json.WriteEndObject();
+        if (title is not null) json.WriteString("title", title);
+        json.WriteEndObject();
     }
 
     private static void WriteSourceBlock(Utf8JsonWriter json, string type, string location, string? title)
