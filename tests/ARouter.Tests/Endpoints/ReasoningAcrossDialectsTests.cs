@@ -199,6 +199,49 @@ public sealed class ReasoningAcrossDialectsTests(GatewayWithFakes fixture) : ICl
         Assert.Equal("tool_use", assistant[1].GetProperty("type").GetString());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Geminis_thought_signature_reaches_an_OpenAI_caller_and_goes_back_with_the_function_call(bool stream)
+    {
+        const string model = "google/gemini-2.5-flash";
+        const string arguments = """{"city":"Paris"}""";
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        fixture.Fakes.Script("google", FakeScript.Default with { ToolCall = new FakeToolCall("get_weather", arguments) });
+        var first = new { model, stream, messages = new[] { new { role = "user", content = "Weather in Paris?" } }, tools = WeatherTool };
+        var (status, body) = await DialectCalls.PostAsync(fixture.Gateway, CallerDialect.OpenAi, model, first, stream, account.Key);
+        fixture.Fakes.Script("google", FakeScript.Default);
+        Assert.True(status == 200, body);
+
+        // OpenRouter's shape: a reasoning.encrypted entry whose id is the tool call's.
+        var deltas = stream
+            ? DialectCalls.Events(body).Where(c => c.GetProperty("choices").GetArrayLength() > 0).Select(c => c.GetProperty("choices")[0].GetProperty("delta")).ToList()
+            : [JsonDocument.Parse(body).RootElement.GetProperty("choices")[0].GetProperty("message")];
+        var callId = deltas.First(d => d.TryGetProperty("tool_calls", out _)).GetProperty("tool_calls")[0].GetProperty("id").GetString();
+        var detail = deltas.First(d => d.TryGetProperty("reasoning_details", out _)).GetProperty("reasoning_details")[0];
+        Assert.Equal("reasoning.encrypted", detail.GetProperty("type").GetString());
+        Assert.Equal(FakeGemini.ThoughtSignature, detail.GetProperty("data").GetString());
+        Assert.Equal(callId, detail.GetProperty("id").GetString());
+        Assert.Equal("google-gemini-v1", detail.GetProperty("format").GetString());
+
+        var second = new
+        {
+            model,
+            tools = WeatherTool,
+            messages = new object[]
+            {
+                new { role = "user", content = "Weather in Paris?" },
+                new { role = "assistant", content = (string?)null, tool_calls = new[] { new { id = callId, type = "function", function = new { name = "get_weather", arguments } } }, reasoning_details = new[] { detail } },
+                new { role = "tool", tool_call_id = callId, content = "Sunny" },
+            },
+        };
+        (status, body) = await DialectCalls.PostAsync(fixture.Gateway, CallerDialect.OpenAi, model, second, false, account.Key);
+        Assert.True(status == 200, body);
+        var part = fixture.Fakes.RequestsTo("google")[^1].Json.GetProperty("contents")[1].GetProperty("parts")[0];
+        Assert.Equal("get_weather", part.GetProperty("functionCall").GetProperty("name").GetString());
+        Assert.Equal(FakeGemini.ThoughtSignature, part.GetProperty("thoughtSignature").GetString());
+    }
+
     [Fact]
     public async Task Unsigned_thinking_from_another_provider_is_left_out_of_the_turn_sent_to_Anthropic()
     {

@@ -83,6 +83,8 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
 
     private bool _thoughts;
 
+    public const string ThoughtSignature = "CiQB0e2Kb7yTfG0cS2Pq1nVQ9mZ3xW8h4LrK5sJ6dE7aF2bC";
+
     /// <summary>What the real API refuses with a 400 that a translating gateway could get wrong.</summary>
     private static string? Refusal(JsonObject request)
     {
@@ -112,7 +114,13 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
         if (first && _thoughts) parts.Add(new JsonObject { ["text"] = script.Reasoning, ["thought"] = true });
         // Gemini sends function calls whole, all in the last chunk (parallel calls are several functionCall parts).
         if (last && script.Calls.Count > 0)
-            foreach (var call in script.Calls) parts.Add(new JsonObject { ["functionCall"] = new JsonObject { ["name"] = call.Name, ["args"] = JsonNode.Parse(call.ArgumentsJson) } });
+            foreach (var call in script.Calls)
+            {
+                var part = new JsonObject { ["functionCall"] = new JsonObject { ["name"] = call.Name, ["args"] = JsonNode.Parse(call.ArgumentsJson) } };
+                // Thinking models sign the first function call of a turn; the signature must come back with it.
+                if (parts.Count(p => p?["functionCall"] is not null) == 0) part["thoughtSignature"] = ThoughtSignature;
+                parts.Add(part);
+            }
         else parts.Add(new JsonObject { ["text"] = text });
         var candidate = new JsonObject
         {

@@ -12,7 +12,11 @@ public sealed record ImagePart(string Url, string? Detail = null) : ContentPart;
 /// <summary>A document (PDF) as a <c>data:</c> URI, a URL or a provider file id.</summary>
 public sealed record FilePart(string? Data, string? Filename, string? FileId, string? MediaType) : ContentPart;
 
-public sealed record ToolCall(string Id, string Name, string ArgumentsJson);
+public sealed record ToolCall(string Id, string Name, string ArgumentsJson)
+{
+    /// <summary>Gemini's <c>thoughtSignature</c> on the call; Gemini 3 refuses a function-calling turn sent back without it.</summary>
+    public string? Signature { get; init; }
+}
 
 public sealed record ToolDefinition(string Name, string? Description, JsonElement? Parameters);
 

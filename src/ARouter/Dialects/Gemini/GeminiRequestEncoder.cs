@@ -92,6 +92,7 @@ public static class GeminiRequestEncoder
             json.WritePropertyName("args");
             ToolArguments.WriteAsObject(json, call.ArgumentsJson);
             json.WriteEndObject();
+            if (call.Signature is { } signature) json.WriteString("thoughtSignature", signature);
             json.WriteEndObject();
         }
     }

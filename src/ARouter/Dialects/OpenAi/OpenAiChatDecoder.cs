@@ -74,8 +74,8 @@ public static class OpenAiChatDecoder
         };
 
         var content = DecodeContent(message, path);
-        var toolCalls = DecodeToolCalls(message, path);
         var details = ReadReasoningDetails(message, path);
+        var toolCalls = DecodeToolCalls(message, path)?.Select(c => details?.CallSignatures.GetValueOrDefault(c.Id) is { } s ? c with { Signature = s } : c).ToList();
         if (content.Count == 0 && toolCalls is null && role != ChatRole.Assistant)
             throw new DecodeException($"'{path}.content' is required for a {roleName} message.", $"{path}.content");
 
@@ -153,18 +153,30 @@ public static class OpenAiChatDecoder
     }
 
     /// <summary>OpenRouter's <c>reasoning_details</c> on an assistant turn: the signed thinking to send back to Anthropic.</summary>
-    private static (string? Text, string? Signature)? ReadReasoningDetails(JsonElement message, string path)
+    /// <remarks>Gemini's thought signatures come as <c>reasoning.encrypted</c> entries whose <c>id</c> is the tool call's.</remarks>
+    private static (string? Text, string? Signature, Dictionary<string, string> CallSignatures)? ReadReasoningDetails(JsonElement message, string path)
     {
         if (JsonRead.OptionalElement(message, "reasoning_details") is not { } details) return null;
         if (details.ValueKind != JsonValueKind.Array) throw new DecodeException($"'{path}.reasoning_details' must be an array.", $"{path}.reasoning_details");
         string? text = null, signature = null;
+        var calls = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var detail in details.EnumerateArray())
         {
-            if (detail.ValueKind != JsonValueKind.Object || !detail.TryGetProperty("type", out var type) || !type.ValueEquals("reasoning.text")) continue;
-            if (detail.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String) text += t.GetString();
-            if (detail.TryGetProperty("signature", out var s) && s.ValueKind == JsonValueKind.String) signature = s.GetString();
+            if (detail.ValueKind != JsonValueKind.Object || !detail.TryGetProperty("type", out var type)) continue;
+            // A text signature from any provider but Anthropic would only be refused by Anthropic.
+            var format = detail.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            if (type.ValueEquals("reasoning.text") && format is null or OpenAiCanonicalResponseEncoder.AnthropicFormat)
+            {
+                if (detail.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String) text += t.GetString();
+                if (detail.TryGetProperty("signature", out var s) && s.ValueKind == JsonValueKind.String) signature = s.GetString();
+            }
+            else if (type.ValueEquals("reasoning.encrypted") && detail.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+                && detail.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String)
+            {
+                calls[id.GetString()!] = data.GetString()!;
+            }
         }
-        return (text, signature);
+        return (text, signature, calls);
     }
 
     /// <summary>OpenAI's <c>reasoning_effort</c>, or OpenRouter's <c>reasoning</c> object (effort or max_tokens, exclude, enabled).</summary>
