@@ -170,6 +170,19 @@ public sealed class AnthropicGeminiPairsTests(GatewayWithFakes fixture) : IClass
         Assert.False(sent.TryGetProperty("response_format", out _));
     }
 
+    [Fact]
+    public async Task A_Gemini_response_schema_becomes_Anthropics_structured_output_format()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var body = new { contents = new[] { new { parts = new[] { new { text = "JSON please." } } } }, generationConfig = new { responseMimeType = "application/json", responseJsonSchema = Schema } };
+        var (status, text) = await DialectCalls.PostAsync(fixture.Gateway, CallerDialect.Gemini, Claude, body, false, account.Key);
+
+        Assert.True(status == 200, text);
+        var format = fixture.Fakes.RequestsTo("anthropic")[^1].Json.GetProperty("output_config").GetProperty("format");
+        Assert.Equal("json_schema", format.GetProperty("type").GetString());
+        Assert.False(format.GetProperty("schema").GetProperty("additionalProperties").GetBoolean());
+    }
+
     [Theory]
     [InlineData(CallerDialect.OpenAi)]
     [InlineData(CallerDialect.Gemini)]

@@ -8,7 +8,7 @@ namespace ARouter.Tests.Endpoints;
 /// PDFs from every caller dialect (OpenAI <c>file</c> part, Anthropic <c>document</c> block, Gemini <c>inlineData</c>)
 /// reach every upstream dialect in that upstream's own shape, billed exactly; a model without <c>pdf</c> refuses them.
 /// </summary>
-public sealed class PdfAcrossDialectsTests(PdfGateway fixture) : IClassFixture<PdfGateway>
+public sealed class PdfAcrossDialectsTests(MediaGateway fixture) : IClassFixture<MediaGateway>
 {
     private static readonly string Pdf = Convert.ToBase64String(FakeProviders.FakePdf);
     private static readonly FakeScript Script = FakeScript.Default with { PromptTokens = 300, CompletionTokens = 6 };
@@ -170,7 +170,7 @@ public sealed class PdfAcrossDialectsTests(PdfGateway fixture) : IClassFixture<P
 }
 
 /// <summary>A gateway allowed to download media from the fakes' loopback address (an operator's intranet setting).</summary>
-public sealed class PdfGateway : GatewayWithFakes
+public sealed class MediaGateway : GatewayWithFakes
 {
     protected override IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?> { ["ARouter:Media:AllowPrivateAddresses"] = "true" };
 }
