@@ -98,7 +98,7 @@ public sealed class ChatCompletionHandler(
         var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, promptTokens, chat.MaxTokens);
         if (reservation is null) return reserveError;
 
-        var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { AttemptsJson = earlier.ToJson() };
+        var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { AttemptsJson = earlier.ToJson(), ExcludeReasoning = chat.Reasoning?.Exclude == true };
         try
         {
             var body = new ArrayBufferWriter<byte>(4096);

@@ -242,6 +242,27 @@ public sealed class ReasoningAcrossDialectsTests(GatewayWithFakes fixture) : ICl
         Assert.Equal(FakeGemini.ThoughtSignature, part.GetProperty("thoughtSignature").GetString());
     }
 
+    [Theory]
+    [InlineData("anthropic", false)]
+    [InlineData("anthropic", true)]
+    [InlineData("google", false)]
+    [InlineData("google", true)]
+    public async Task Excluded_reasoning_is_thought_but_not_shown_and_still_billed(string slug, bool stream)
+    {
+        var fields = new Dictionary<string, object?> { ["reasoning"] = new { max_tokens = 2048, exclude = true }, ["messages"] = new[] { new { role = "user", content = "Say hello." } } };
+        var (account, model, body) = await DialectCalls.ScriptedCallAsync(fixture, CallerDialect.OpenAi, slug, Script, stream, 4096, fields);
+
+        Assert.DoesNotContain("\"reasoning\":", body);
+        Assert.DoesNotContain("reasoning_content", body);
+        Assert.DoesNotContain(Script.Reasoning!, body);
+        Assert.Contains(stream ? "Hello" : Script.Reply, body);
+        var sent = fixture.Fakes.RequestsTo(slug)[^1].Json;
+        if (slug == "anthropic") Assert.Equal(2048, sent.GetProperty("thinking").GetProperty("budget_tokens").GetInt32());
+        else Assert.False(sent.GetProperty("generationConfig").GetProperty("thinkingConfig").GetProperty("includeThoughts").GetBoolean());
+        var cost = DialectCalls.Cost(model, DialectCalls.UsageOf(slug, Script));
+        await DialectCalls.AssertChargedAsync(fixture.Gateway, account, 5, model, cost);
+    }
+
     [Fact]
     public async Task Unsigned_thinking_from_another_provider_is_left_out_of_the_turn_sent_to_Anthropic()
     {
