@@ -17,7 +17,7 @@ public class GatewayWithFakes : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?>();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Fakes = await FakeProviders.StartAsync();
         var configuration = new Dictionary<string, string?>(Fakes.GatewayConfiguration());
@@ -25,7 +25,7 @@ public class GatewayWithFakes : IAsyncLifetime
         Gateway = await GatewayHost.StartAsync(configuration);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Gateway.DisposeAsync();
         await Fakes.DisposeAsync();
