@@ -153,7 +153,7 @@ public sealed class FakeProviders : IAsyncDisposable
         }
         if (script.FailStatus is { } failStatus)
         {
-            if (failStatus == 429) context.Response.Headers.RetryAfter = "7";
+            if (failStatus == 429) context.Response.Headers.RetryAfter = script.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WriteErrorAsync(context, profile, failStatus, script.FailMessage);
             return;
         }

@@ -17,6 +17,8 @@ public sealed record FakeScript
     /// <summary>When set, the provider answers with this status and its own error body carrying <see cref="FailMessage"/>.</summary>
     public int? FailStatus { get; init; }
     public string FailMessage { get; init; } = "The fake provider failed on purpose.";
+    /// <summary>The Retry-After (seconds) an OpenAI-wire provider sends with a 429.</summary>
+    public int RetryAfterSeconds { get; init; } = 7;
     /// <summary>When set, only this many requests after the script was given fail with <see cref="FailStatus"/>; later ones succeed.</summary>
     public int? FailFirst { get; init; }
 

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Pipeline;
+
+namespace ARouter.Tests.Routing;
+
+/// <summary>A gateway whose error ratios count after 3 calls, with <c>auto</c> picking one model from xAI then DeepSeek; no breaker in the way.</summary>
+public sealed class ObservedRoutingGateway : GatewayWithFakes
+{
+    protected override IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?>
+    {
+        ["ARouter:Health:MinimumSamples"] = "3",
+        ["ARouter:Health:MinimumThroughput"] = "1000",
+        ["ARouter:Auto:Models"] = $"{ChatModelOf("xai").Id},deepseek/deepseek-chat",
+        ["ARouter:Auto:Candidates"] = "1",
+    };
+}
+
+/// <summary><c>sort: "latency"</c> / <c>"throughput"</c> and <c>auto</c> follow what the gateway observed of each provider.</summary>
+public sealed class ObservedRoutingTests(ObservedRoutingGateway fixture) : IClassFixture<ObservedRoutingGateway>
+{
+    private static string ModelOf(string provider) => GatewayWithFakes.ChatModelOf(provider).Id;
+
+    private static string Body(string[] models, string? sort) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["model"] = models[0],
+        ["models"] = models[1..],
+        ["provider"] = sort is null ? null : new { sort },
+        ["max_tokens"] = 50,
+        ["messages"] = new[] { new { role = "user", content = "hi" } },
+    }.Where(p => p.Value is not null).ToDictionary());
+
+    private async Task<(string? Model, JsonElement Attempts)> ChatAsync(TestAccount account, string[] models, string? sort)
+    {
+        var (status, json) = await fixture.Gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, Body(models, sort));
+        Assert.Equal(200, status);
+        var generation = await CallerDialects.GenerationAsync(fixture.Gateway, account.Key, json.GetProperty("id").GetString()!);
+        return (json.GetProperty("model").GetString(), generation.GetProperty("attempts"));
+    }
+
+    private async Task WarmAsync(TestAccount account, string provider, int times = 2)
+    {
+        for (var i = 0; i < times; i++)
+            Assert.Equal(200, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider)], stream: true)).Status);
+    }
+
+    [Fact]
+    public async Task Sort_by_latency_tries_the_provider_observed_fastest_first_and_leaves_unmeasured_ones_in_place()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        fixture.Fakes.Script("nvidia", FakeScript.Default with { Delay = TimeSpan.FromMilliseconds(800) });
+        try
+        {
+            await WarmAsync(account, "nvidia");
+            await WarmAsync(account, "dashscope");
+            var nvidiaCalls = fixture.Fakes.RequestsTo("nvidia").Count;
+
+            var (unsorted, _) = await ChatAsync(account, [ModelOf("nvidia"), ModelOf("dashscope")], sort: null);
+            var (sorted, attempts) = await ChatAsync(account, [ModelOf("nvidia"), ModelOf("dashscope")], "latency");
+            Assert.Equal(ModelOf("nvidia"), unsorted);
+            Assert.Equal(ModelOf("dashscope"), sorted);
+            Assert.Empty(attempts.EnumerateArray());
+            Assert.Equal(nvidiaCalls + 1, fixture.Fakes.RequestsTo("nvidia").Count);
+
+            // Cohere was never measured: it keeps its first place; behind it the measured two are sorted.
+            fixture.Fakes.Script("cohere", FakeScript.Default with { FailStatus = 500 });
+            var (next, tried) = await ChatAsync(account, [ModelOf("cohere"), ModelOf("nvidia"), ModelOf("dashscope")], "latency");
+            Assert.Equal(ModelOf("dashscope"), next);
+            Assert.Equal(ModelOf("cohere"), Assert.Single(tried.EnumerateArray()).GetProperty("model").GetString());
+        }
+        finally
+        {
+            fixture.Fakes.Script("nvidia", FakeScript.Default);
+            fixture.Fakes.Script("cohere", FakeScript.Default);
+        }
+    }
+
+    [Fact]
+    public async Task Sort_by_throughput_tries_the_provider_observed_generating_fastest_first()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        // Same first byte, but Groq spaces its pieces 200 ms apart.
+        fixture.Fakes.Script("groq", FakeScript.Default with { ChunkDelay = TimeSpan.FromMilliseconds(200) });
+        try
+        {
+            await WarmAsync(account, "groq");
+            await WarmAsync(account, "mistral");
+
+            var (unsorted, _) = await ChatAsync(account, [ModelOf("groq"), ModelOf("mistral")], sort: null);
+            var (sorted, attempts) = await ChatAsync(account, [ModelOf("groq"), ModelOf("mistral")], "throughput");
+
+            Assert.Equal(ModelOf("groq"), unsorted);
+            Assert.Equal(ModelOf("mistral"), sorted);
+            Assert.Empty(attempts.EnumerateArray());
+        }
+        finally
+        {
+            fixture.Fakes.Script("groq", FakeScript.Default);
+        }
+    }
+
+    [Fact]
+    public async Task Auto_passes_over_a_provider_that_has_been_failing_without_calling_it()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var xai = ModelOf("xai");
+        var (first, _) = await ChatAsync(account, ["auto"], sort: null);
+        Assert.Equal(xai, first);
+
+        fixture.Fakes.Script("xai", FakeScript.Default with { FailStatus = 500 });
+        try
+        {
+            for (var i = 0; i < 3; i++)
+                Assert.Equal(502, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [xai], stream: false)).Status);
+            var calls = fixture.Fakes.RequestsTo("xai").Count;
+
+            var (picked, attempts) = await ChatAsync(account, ["auto"], sort: null);
+
+            Assert.Equal("deepseek/deepseek-chat", picked);
+            Assert.Empty(attempts.EnumerateArray());
+            Assert.Equal(calls, fixture.Fakes.RequestsTo("xai").Count);
+        }
+        finally
+        {
+            fixture.Fakes.Script("xai", FakeScript.Default);
+        }
+    }
+}
