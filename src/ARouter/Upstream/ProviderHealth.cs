@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using ARouter.Dialects.Canonical;
+using ARouter.Observability;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -44,7 +46,7 @@ public sealed record UpstreamOutcome(UpstreamCall? Call, GatewayError? Error)
 /// waiting for it, the request failing fast with a 503 that fallback moves past, until one probe call after the
 /// break succeeds — and inside it an optional single retry of transient failures within a <see cref="RetryBudget"/>.
 /// </summary>
-public sealed class ProviderHealth(IOptions<HealthOptions> options, IOptions<UpstreamOptions> upstream, TimeProvider clock)
+public sealed class ProviderHealth(IOptions<HealthOptions> options, IOptions<UpstreamOptions> upstream, TimeProvider clock, ILogger<ProviderHealth> logger)
 {
     private static readonly ResiliencePropertyKey<bool> MayRetry = new("arouter.may-retry");
     private readonly ConcurrentDictionary<string, Breaker> _breakers = new(StringComparer.OrdinalIgnoreCase);
@@ -102,6 +104,11 @@ public sealed class ProviderHealth(IOptions<HealthOptions> options, IOptions<Ups
                 // A short Retry-After is honoured as it is; otherwise the jittered backoff.
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { UpstreamStatus: 429, Error.RetryAfterSeconds: { } seconds }
                     ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null),
+                OnRetry = args =>
+                {
+                    Log.RetryingUpstream(logger, provider, args.Outcome.Result?.Error?.Status ?? 0, (long)args.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
             });
         }
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<UpstreamOutcome>

@@ -1,5 +1,6 @@
 using ARouter.Routing;
 using ARouter.Upstream;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace ARouter.Tests.Upstream;
@@ -46,7 +47,7 @@ public sealed class ProviderObservationsTests
     {
         var options = Options.Create(Settings);
         var observed = new ProviderObservations(options);
-        var ranking = new CandidateRanking(observed, new ProviderHealth(options, Options.Create(new UpstreamOptions()), TimeProvider.System), options);
+        var ranking = new CandidateRanking(observed, new ProviderHealth(options, Options.Create(new UpstreamOptions()), TimeProvider.System, NullLogger<ProviderHealth>.Instance), options);
         observed.Succeeded("slow", "slow/m", TimeSpan.FromMilliseconds(900), null);
         observed.Succeeded("fast", "fast/m", TimeSpan.FromMilliseconds(50), null);
         observed.Failed("sick", "sick/m");
