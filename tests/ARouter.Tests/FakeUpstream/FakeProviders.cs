@@ -83,6 +83,18 @@ public sealed class FakeProviders : IAsyncDisposable
         _scripts[slug] = script;
     }
 
+    /// <summary>Scripts a provider until the returned scope is disposed, then puts it back to <see cref="FakeScript.Default"/>.</summary>
+    public IDisposable Scripted(string slug, FakeScript script)
+    {
+        Script(slug, script);
+        return new ScriptScope(this, slug);
+    }
+
+    private sealed class ScriptScope(FakeProviders fakes, string slug) : IDisposable
+    {
+        public void Dispose() => fakes.Script(slug, FakeScript.Default);
+    }
+
     /// <summary>Requests to <paramref name="slug"/> whose caller (the gateway) went away before the fake had answered them in full.</summary>
     public int CancelledRequestsTo(string slug) => _cancelledRequests.GetValueOrDefault(slug);
 

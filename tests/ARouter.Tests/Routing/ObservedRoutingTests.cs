@@ -48,31 +48,23 @@ public sealed class ObservedRoutingTests(ObservedRoutingGateway fixture) : IClas
     public async Task Sort_by_latency_tries_the_provider_observed_fastest_first_and_leaves_unmeasured_ones_in_place()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
-        fixture.Fakes.Script("nvidia", FakeScript.Default with { Delay = TimeSpan.FromMilliseconds(800) });
-        try
-        {
-            await WarmAsync(account, "nvidia");
-            await WarmAsync(account, "dashscope");
-            var nvidiaCalls = fixture.Fakes.RequestsTo("nvidia").Count;
+        using var scripted = fixture.Fakes.Scripted("nvidia", FakeScript.Default with { Delay = TimeSpan.FromMilliseconds(800) });
+        await WarmAsync(account, "nvidia");
+        await WarmAsync(account, "dashscope");
+        var nvidiaCalls = fixture.Fakes.RequestsTo("nvidia").Count;
 
-            var (unsorted, _) = await ChatAsync(account, [ModelOf("nvidia"), ModelOf("dashscope")], sort: null);
-            var (sorted, attempts) = await ChatAsync(account, [ModelOf("nvidia"), ModelOf("dashscope")], "latency");
-            Assert.Equal(ModelOf("nvidia"), unsorted);
-            Assert.Equal(ModelOf("dashscope"), sorted);
-            Assert.Empty(attempts.EnumerateArray());
-            Assert.Equal(nvidiaCalls + 1, fixture.Fakes.RequestsTo("nvidia").Count);
+        var (unsorted, _) = await ChatAsync(account, [ModelOf("nvidia"), ModelOf("dashscope")], sort: null);
+        var (sorted, attempts) = await ChatAsync(account, [ModelOf("nvidia"), ModelOf("dashscope")], "latency");
+        Assert.Equal(ModelOf("nvidia"), unsorted);
+        Assert.Equal(ModelOf("dashscope"), sorted);
+        Assert.Empty(attempts.EnumerateArray());
+        Assert.Equal(nvidiaCalls + 1, fixture.Fakes.RequestsTo("nvidia").Count);
 
-            // Cohere was never measured: it keeps its first place; behind it the measured two are sorted.
-            fixture.Fakes.Script("cohere", FakeScript.Default with { FailStatus = 500 });
-            var (next, tried) = await ChatAsync(account, [ModelOf("cohere"), ModelOf("nvidia"), ModelOf("dashscope")], "latency");
-            Assert.Equal(ModelOf("dashscope"), next);
-            Assert.Equal(ModelOf("cohere"), Assert.Single(tried.EnumerateArray()).GetProperty("model").GetString());
-        }
-        finally
-        {
-            fixture.Fakes.Script("nvidia", FakeScript.Default);
-            fixture.Fakes.Script("cohere", FakeScript.Default);
-        }
+        // Cohere was never measured: it keeps its first place; behind it the measured two are sorted.
+        using var failing = fixture.Fakes.Scripted("cohere", FakeScript.Default with { FailStatus = 500 });
+        var (next, tried) = await ChatAsync(account, [ModelOf("cohere"), ModelOf("nvidia"), ModelOf("dashscope")], "latency");
+        Assert.Equal(ModelOf("dashscope"), next);
+        Assert.Equal(ModelOf("cohere"), Assert.Single(tried.EnumerateArray()).GetProperty("model").GetString());
     }
 
     [Fact]
@@ -80,23 +72,16 @@ public sealed class ObservedRoutingTests(ObservedRoutingGateway fixture) : IClas
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         // Same first byte, but Groq spaces its pieces 200 ms apart.
-        fixture.Fakes.Script("groq", FakeScript.Default with { ChunkDelay = TimeSpan.FromMilliseconds(200) });
-        try
-        {
-            await WarmAsync(account, "groq");
-            await WarmAsync(account, "mistral");
+        using var scripted = fixture.Fakes.Scripted("groq", FakeScript.Default with { ChunkDelay = TimeSpan.FromMilliseconds(200) });
+        await WarmAsync(account, "groq");
+        await WarmAsync(account, "mistral");
 
-            var (unsorted, _) = await ChatAsync(account, [ModelOf("groq"), ModelOf("mistral")], sort: null);
-            var (sorted, attempts) = await ChatAsync(account, [ModelOf("groq"), ModelOf("mistral")], "throughput");
+        var (unsorted, _) = await ChatAsync(account, [ModelOf("groq"), ModelOf("mistral")], sort: null);
+        var (sorted, attempts) = await ChatAsync(account, [ModelOf("groq"), ModelOf("mistral")], "throughput");
 
-            Assert.Equal(ModelOf("groq"), unsorted);
-            Assert.Equal(ModelOf("mistral"), sorted);
-            Assert.Empty(attempts.EnumerateArray());
-        }
-        finally
-        {
-            fixture.Fakes.Script("groq", FakeScript.Default);
-        }
+        Assert.Equal(ModelOf("groq"), unsorted);
+        Assert.Equal(ModelOf("mistral"), sorted);
+        Assert.Empty(attempts.EnumerateArray());
     }
 
     [Fact]
@@ -107,22 +92,15 @@ public sealed class ObservedRoutingTests(ObservedRoutingGateway fixture) : IClas
         var (first, _) = await ChatAsync(account, ["auto"], sort: null);
         Assert.Equal(xai, first);
 
-        fixture.Fakes.Script("xai", FakeScript.Default with { FailStatus = 500 });
-        try
-        {
-            for (var i = 0; i < 3; i++)
-                Assert.Equal(502, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [xai], stream: false)).Status);
-            var calls = fixture.Fakes.RequestsTo("xai").Count;
+        using var scripted = fixture.Fakes.Scripted("xai", FakeScript.Default with { FailStatus = 500 });
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(502, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [xai], stream: false)).Status);
+        var calls = fixture.Fakes.RequestsTo("xai").Count;
 
-            var (picked, attempts) = await ChatAsync(account, ["auto"], sort: null);
+        var (picked, attempts) = await ChatAsync(account, ["auto"], sort: null);
 
-            Assert.Equal("deepseek/deepseek-chat", picked);
-            Assert.Empty(attempts.EnumerateArray());
-            Assert.Equal(calls, fixture.Fakes.RequestsTo("xai").Count);
-        }
-        finally
-        {
-            fixture.Fakes.Script("xai", FakeScript.Default);
-        }
+        Assert.Equal("deepseek/deepseek-chat", picked);
+        Assert.Empty(attempts.EnumerateArray());
+        Assert.Equal(calls, fixture.Fakes.RequestsTo("xai").Count);
     }
 }

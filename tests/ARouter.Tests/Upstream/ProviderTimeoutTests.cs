@@ -53,24 +53,16 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
     public async Task A_providers_own_first_byte_limit_applies_to_it_and_not_to_others()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
-        fixture.Fakes.Script("nvidia", FakeScript.Default with { Delay = TimeSpan.FromSeconds(2) });
-        fixture.Fakes.Script("xai", FakeScript.Default with { Delay = TimeSpan.FromSeconds(1) });
-        try
-        {
-            var slow = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("nvidia")], stream: false);
-            var patient = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("xai")], stream: false);
+        using var scripted = fixture.Fakes.Scripted("nvidia", FakeScript.Default with { Delay = TimeSpan.FromSeconds(2) });
+        using var scripted2 = fixture.Fakes.Scripted("xai", FakeScript.Default with { Delay = TimeSpan.FromSeconds(1) });
+        var slow = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("nvidia")], stream: false);
+        var patient = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("xai")], stream: false);
 
-            Assert.Equal(504, slow.Status);
-            Assert.Contains("'nvidia' did not answer within 0.5 s", slow.Error);
-            Assert.Equal(200, patient.Status);
-            Assert.Equal(5 - patient.Cost, await fixture.Gateway.BalanceAsync(account.Key));
-            Assert.Single(await CallerDialects.ChargesAsync(fixture.Gateway, account.Key));
-        }
-        finally
-        {
-            fixture.Fakes.Script("nvidia", FakeScript.Default);
-            fixture.Fakes.Script("xai", FakeScript.Default);
-        }
+        Assert.Equal(504, slow.Status);
+        Assert.Contains("'nvidia' did not answer within 0.5 s", slow.Error);
+        Assert.Equal(200, patient.Status);
+        Assert.Equal(5 - patient.Cost, await fixture.Gateway.BalanceAsync(account.Key));
+        Assert.Single(await CallerDialects.ChargesAsync(fixture.Gateway, account.Key));
     }
 
     [Fact]
@@ -101,25 +93,18 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
     public async Task A_stream_that_fails_before_its_first_event_reaches_the_caller_still_falls_back(string provider, FakeScript script, int attemptStatus)
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
-        fixture.Fakes.Script(provider, script);
-        try
-        {
-            var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider), DeepSeek], stream: true);
+        using var scripted = fixture.Fakes.Scripted(provider, script);
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider), DeepSeek], stream: true);
 
-            Assert.Equal(200, answer.Status);
-            Assert.Equal(DeepSeek, answer.Model);
-            Assert.True(answer.CleanEnd, answer.Error);
-            Assert.Equal(5 - answer.Cost, await fixture.Gateway.BalanceAsync(account.Key));
-            Assert.Single(await CallerDialects.ChargesAsync(fixture.Gateway, account.Key));
-            var generation = await CallerDialects.GenerationAsync(fixture.Gateway, account.Key, answer.GenerationId!);
-            var attempt = Assert.Single(generation.GetProperty("attempts").EnumerateArray());
-            Assert.Equal(ModelOf(provider), attempt.GetProperty("model").GetString());
-            Assert.Equal(attemptStatus, attempt.GetProperty("status").GetInt32());
-        }
-        finally
-        {
-            fixture.Fakes.Script(provider, FakeScript.Default);
-        }
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(DeepSeek, answer.Model);
+        Assert.True(answer.CleanEnd, answer.Error);
+        Assert.Equal(5 - answer.Cost, await fixture.Gateway.BalanceAsync(account.Key));
+        Assert.Single(await CallerDialects.ChargesAsync(fixture.Gateway, account.Key));
+        var generation = await CallerDialects.GenerationAsync(fixture.Gateway, account.Key, answer.GenerationId!);
+        var attempt = Assert.Single(generation.GetProperty("attempts").EnumerateArray());
+        Assert.Equal(ModelOf(provider), attempt.GetProperty("model").GetString());
+        Assert.Equal(attemptStatus, attempt.GetProperty("status").GetInt32());
     }
 
     public static TheoryData<Caller> Callers => new(Caller.OpenAi, Caller.Anthropic, Caller.Gemini);
@@ -138,20 +123,13 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         // The role chunk and two pieces of text, then silence past MiniMax's 1 s idle limit.
-        fixture.Fakes.Script("minimax", LongReply with { StallAfterChunks = 3, Stall = TimeSpan.FromSeconds(10) });
-        try
-        {
-            var answer = await CallerDialects.SendAsync(fixture.Gateway, caller, account.Key, [ModelOf("minimax")], stream: true);
+        using var scripted = fixture.Fakes.Scripted("minimax", LongReply with { StallAfterChunks = 3, Stall = TimeSpan.FromSeconds(10) });
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, caller, account.Key, [ModelOf("minimax")], stream: true);
 
-            Assert.Equal(200, answer.Status);
-            Assert.False(answer.CleanEnd);
-            Assert.Contains("'minimax' sent nothing for 1 s", answer.Error);
-            await AssertChargedOnceForDeliveredTokensAsync(account, answer, "minimax");
-        }
-        finally
-        {
-            fixture.Fakes.Script("minimax", FakeScript.Default);
-        }
+        Assert.Equal(200, answer.Status);
+        Assert.False(answer.CleanEnd);
+        Assert.Contains("'minimax' sent nothing for 1 s", answer.Error);
+        await AssertChargedOnceForDeliveredTokensAsync(account, answer, "minimax");
     }
 
     [Theory]
@@ -160,20 +138,13 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         // 20 pieces 0.4 s apart: never idle, but 8 s in all against Cohere's 3 s total.
-        fixture.Fakes.Script("cohere", LongReply with { ChunkDelay = TimeSpan.FromMilliseconds(400) });
-        try
-        {
-            var answer = await CallerDialects.SendAsync(fixture.Gateway, caller, account.Key, [ModelOf("cohere")], stream: true);
+        using var scripted = fixture.Fakes.Scripted("cohere", LongReply with { ChunkDelay = TimeSpan.FromMilliseconds(400) });
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, caller, account.Key, [ModelOf("cohere")], stream: true);
 
-            Assert.Equal(200, answer.Status);
-            Assert.False(answer.CleanEnd);
-            Assert.Contains("'cohere' did not finish within the total time limit of 3 s", answer.Error);
-            await AssertChargedOnceForDeliveredTokensAsync(account, answer, "cohere");
-        }
-        finally
-        {
-            fixture.Fakes.Script("cohere", FakeScript.Default);
-        }
+        Assert.Equal(200, answer.Status);
+        Assert.False(answer.CleanEnd);
+        Assert.Contains("'cohere' did not finish within the total time limit of 3 s", answer.Error);
+        await AssertChargedOnceForDeliveredTokensAsync(account, answer, "cohere");
     }
 
     /// <summary>One charge, for the prompt and the text that reached the caller as the gateway counted it — not the provider's full figure.</summary>

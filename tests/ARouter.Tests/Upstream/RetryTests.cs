@@ -34,25 +34,18 @@ public sealed class RetryTests(SmallRetryBudgetGateway fixture) : IClassFixture<
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var calls = fixture.Fakes.RequestsTo(provider).Count;
-        fixture.Fakes.Script(provider, script);
-        try
-        {
-            var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider)], stream: true);
+        using var scripted = fixture.Fakes.Scripted(provider, script);
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider)], stream: true);
 
-            Assert.Equal(200, answer.Status);
-            Assert.True(answer.CleanEnd, answer.Error);
-            Assert.Equal(calls + 2, fixture.Fakes.RequestsTo(provider).Count);
-            Assert.Single(await CallerDialects.ChargesAsync(fixture.Gateway, account.Key));
-            Assert.Equal(5 - answer.Cost, await fixture.Gateway.BalanceAsync(account.Key));
-            // The failed first try is on the record.
-            var generation = await CallerDialects.GenerationAsync(fixture.Gateway, account.Key, answer.GenerationId!);
-            var attempt = Assert.Single(generation.GetProperty("attempts").EnumerateArray());
-            Assert.Equal(firstStatus, attempt.GetProperty("status").GetInt32());
-        }
-        finally
-        {
-            fixture.Fakes.Script(provider, FakeScript.Default);
-        }
+        Assert.Equal(200, answer.Status);
+        Assert.True(answer.CleanEnd, answer.Error);
+        Assert.Equal(calls + 2, fixture.Fakes.RequestsTo(provider).Count);
+        Assert.Single(await CallerDialects.ChargesAsync(fixture.Gateway, account.Key));
+        Assert.Equal(5 - answer.Cost, await fixture.Gateway.BalanceAsync(account.Key));
+        // The failed first try is on the record.
+        var generation = await CallerDialects.GenerationAsync(fixture.Gateway, account.Key, answer.GenerationId!);
+        var attempt = Assert.Single(generation.GetProperty("attempts").EnumerateArray());
+        Assert.Equal(firstStatus, attempt.GetProperty("status").GetInt32());
     }
 
     public static TheoryData<string, FakeScript, int> FinalFailures => new()
@@ -69,19 +62,12 @@ public sealed class RetryTests(SmallRetryBudgetGateway fixture) : IClassFixture<
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var calls = fixture.Fakes.RequestsTo(provider).Count;
-        fixture.Fakes.Script(provider, script);
-        try
-        {
-            var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider)], stream: false);
+        using var scripted = fixture.Fakes.Scripted(provider, script);
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider)], stream: false);
 
-            Assert.Equal(expected, answer.Status);
-            Assert.Equal(calls + 1, fixture.Fakes.RequestsTo(provider).Count);
-            Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
-        }
-        finally
-        {
-            fixture.Fakes.Script(provider, FakeScript.Default);
-        }
+        Assert.Equal(expected, answer.Status);
+        Assert.Equal(calls + 1, fixture.Fakes.RequestsTo(provider).Count);
+        Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
     }
 
     [Fact]
@@ -89,19 +75,12 @@ public sealed class RetryTests(SmallRetryBudgetGateway fixture) : IClassFixture<
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var calls = fixture.Fakes.RequestsTo("minimax").Count;
-        fixture.Fakes.Script("minimax", FakeScript.Default with { FailStatus = 503 });
-        try
-        {
-            var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("minimax"), ModelOf("deepseek")], stream: false);
+        using var scripted = fixture.Fakes.Scripted("minimax", FakeScript.Default with { FailStatus = 503 });
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("minimax"), ModelOf("deepseek")], stream: false);
 
-            Assert.Equal(200, answer.Status);
-            Assert.Equal(ModelOf("deepseek"), answer.Model);
-            Assert.Equal(calls + 1, fixture.Fakes.RequestsTo("minimax").Count);
-        }
-        finally
-        {
-            fixture.Fakes.Script("minimax", FakeScript.Default);
-        }
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(ModelOf("deepseek"), answer.Model);
+        Assert.Equal(calls + 1, fixture.Fakes.RequestsTo("minimax").Count);
     }
 
     [Fact]
@@ -109,21 +88,14 @@ public sealed class RetryTests(SmallRetryBudgetGateway fixture) : IClassFixture<
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var calls = fixture.Fakes.RequestsTo("mistral").Count;
-        fixture.Fakes.Script("mistral", FakeScript.Default with { FailStatus = 503 });
-        try
-        {
-            const int requests = 20;
-            for (var i = 0; i < requests; i++)
-                Assert.Equal(502, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("mistral")], stream: false)).Status);
+        using var scripted = fixture.Fakes.Scripted("mistral", FakeScript.Default with { FailStatus = 503 });
+        const int requests = 20;
+        for (var i = 0; i < requests; i++)
+            Assert.Equal(502, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("mistral")], stream: false)).Status);
 
-            // Two retries in the bucket plus a tenth of a retry per request: at most 4 on top of the 20, however long the outage.
-            var upstreamCalls = fixture.Fakes.RequestsTo("mistral").Count - calls;
-            Assert.InRange(upstreamCalls, requests + 2, requests + 2 + requests / 10);
-            Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
-        }
-        finally
-        {
-            fixture.Fakes.Script("mistral", FakeScript.Default);
-        }
+        // Two retries in the bucket plus a tenth of a retry per request: at most 4 on top of the 20, however long the outage.
+        var upstreamCalls = fixture.Fakes.RequestsTo("mistral").Count - calls;
+        Assert.InRange(upstreamCalls, requests + 2, requests + 2 + requests / 10);
+        Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
     }
 }
