@@ -108,8 +108,14 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
         facts.Status = ending switch { Ending.ClientGone => 499, Ending.UpstreamFailed => failure!.Status, _ => 200 };
         facts.ErrorType = failure?.Stage.ToString();
 
-        // A provider failure before anything was generated costs nothing; otherwise what was generated is charged.
-        var charge = ending != Ending.UpstreamFailed || reported is not null || finalUsage.CompletionTokens > 0;
+        // A provider failure before anything was generated costs nothing, nor does a caller that left before its first byte;
+        // otherwise what was generated is charged.
+        var charge = ending switch
+        {
+            Ending.UpstreamFailed => reported is not null || finalUsage.CompletionTokens > 0,
+            Ending.ClientGone => started || reported is not null || generated.Length > 0,
+            _ => true,
+        };
         long charged = 0;
         if (charge) charged = await reservation.SettleAsync(facts.CostOf(finalUsage), facts.ToRecord());
         else reservation.Release(facts.ToRecord());
