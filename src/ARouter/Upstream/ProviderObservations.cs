@@ -20,17 +20,17 @@ public sealed class ProviderObservations(IOptions<HealthOptions> options)
 
     /// <summary>A call that answered. <paramref name="firstByte"/> and <paramref name="tokensPerSecond"/> are known for streams only.</summary>
     public void Succeeded(string provider, string model, TimeSpan? firstByte, double? tokensPerSecond)
-    {
-        var settings = options.Value;
-        foreach (var track in Tracks(provider, model))
-            track.Add(failed: false, firstByte?.TotalMilliseconds, tokensPerSecond, settings.EwmaWeight, Window(settings));
-    }
+        => Record(provider, model, failed: false, firstByte?.TotalMilliseconds, tokensPerSecond);
 
     /// <summary>A call the provider failed: unreachable, timed out, 5xx, rate limited, or a stream that broke off.</summary>
-    public void Failed(string provider, string model)
+    public void Failed(string provider, string model) => Record(provider, model, failed: true, null, null);
+
+    private void Record(string provider, string model, bool failed, double? firstByteMs, double? tokensPerSecond)
     {
         var settings = options.Value;
-        foreach (var track in Tracks(provider, model)) track.Add(failed: true, null, null, settings.EwmaWeight, Window(settings));
+        var window = Math.Clamp(settings.ErrorWindow, 1, 64);
+        _providers.GetOrAdd(provider, static _ => new Track()).Add(failed, firstByteMs, tokensPerSecond, settings.EwmaWeight, window);
+        _models.GetOrAdd(model, static _ => new Track()).Add(failed, firstByteMs, tokensPerSecond, settings.EwmaWeight, window);
     }
 
     /// <summary>The model's own figures where it has them, else its provider's.</summary>
@@ -41,10 +41,6 @@ public sealed class ProviderObservations(IOptions<HealthOptions> options)
         var shared = _providers.TryGetValue(provider, out var p) ? p.Read(minimum) : default;
         return new Observed(own.FirstByteMs ?? shared.FirstByteMs, own.TokensPerSecond ?? shared.TokensPerSecond, own.ErrorRatio ?? shared.ErrorRatio);
     }
-
-    private Track[] Tracks(string provider, string model) => [_providers.GetOrAdd(provider, static _ => new Track()), _models.GetOrAdd(model, static _ => new Track())];
-
-    private static int Window(HealthOptions settings) => Math.Clamp(settings.ErrorWindow, 1, 64);
 
     private sealed class Track
     {
