@@ -104,3 +104,33 @@ public sealed class ObservedRoutingTests(ObservedRoutingGateway fixture) : IClas
         Assert.Equal(calls, fixture.Fakes.RequestsTo("xai").Count);
     }
 }
+
+/// <summary><c>auto</c> with <c>AROUTER__AUTO__POLICY=fastest</c>: one model from a pool of xAI then DeepSeek, by observed time to first token.</summary>
+public sealed class FastestAutoGateway : GatewayWithFakes
+{
+    protected override IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?>
+    {
+        ["ARouter:Auto:Models"] = $"{ChatModelOf("xai").Id},deepseek/deepseek-chat",
+        ["ARouter:Auto:Candidates"] = "1",
+        ["ARouter:Auto:Policy"] = "fastest",
+    };
+}
+
+public sealed class FastestAutoTests(FastestAutoGateway fixture) : IClassFixture<FastestAutoGateway>
+{
+    [Fact]
+    public async Task The_fastest_policy_picks_the_pool_model_observed_answering_first()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var xai = GatewayWithFakes.ChatModelOf("xai").Id;
+        Assert.Equal(xai, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, ["auto"], stream: false)).Model);
+
+        using (fixture.Fakes.Scripted("xai", FakeScript.Default with { Delay = TimeSpan.FromMilliseconds(800) }))
+        {
+            foreach (var model in (string[])[xai, xai, "deepseek/deepseek-chat", "deepseek/deepseek-chat"])
+                Assert.Equal(200, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [model], stream: true)).Status);
+        }
+
+        Assert.Equal("deepseek/deepseek-chat", (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, ["auto"], stream: false)).Model);
+    }
+}
