@@ -1,9 +1,8 @@
-using System.Text;
 using System.Text.Json;
+using ARouter.Dialects.Canonical;
+using ARouter.Tests.Endpoints;
 
 namespace ARouter.Tests.Pipeline;
-
-public enum Caller { OpenAi, Anthropic, Gemini }
 
 /// <summary>What a caller saw, whatever dialect it spoke: status, the model that answered, the generation id, the cost, an error.</summary>
 public sealed record CallerAnswer(int Status, string? Model, string? GenerationId, decimal? Cost, string? Error, bool CleanEnd, int ContentEvents);
@@ -14,47 +13,28 @@ public sealed record CallerAnswer(int Status, string? Model, string? GenerationI
 /// </summary>
 public static class CallerDialects
 {
-    public static readonly TheoryData<Caller, bool> AllCallersStreamingAndNot = new()
+    public static readonly TheoryData<CallerDialect, bool> AllCallersStreamingAndNot = new()
     {
-        { Caller.OpenAi, false }, { Caller.OpenAi, true }, { Caller.Anthropic, false }, { Caller.Anthropic, true }, { Caller.Gemini, false }, { Caller.Gemini, true },
+        { CallerDialect.OpenAi, false }, { CallerDialect.OpenAi, true }, { CallerDialect.Anthropic, false }, { CallerDialect.Anthropic, true }, { CallerDialect.Gemini, false }, { CallerDialect.Gemini, true },
     };
 
-    /// <param name="models">The model, then fallbacks (OpenRouter's <c>models</c>); a Gemini caller names one model in the URL.</param>
-    public static HttpRequestMessage Request(Caller caller, string key, IReadOnlyList<string> models, bool stream, int maxTokens = 100, string prompt = "Say hello.")
+    /// <param name="models">The model, then fallbacks (OpenRouter's <c>models</c>, which every dialect may carry).</param>
+    public static HttpRequestMessage Request(CallerDialect caller, string key, IReadOnlyList<string> models, bool stream, int maxTokens = 100, string prompt = "Say hello.")
     {
-        HttpRequestMessage request;
-        switch (caller)
-        {
-            case Caller.Anthropic:
-                request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = Json(new { model = models[0], models = models.Skip(1), max_tokens = maxTokens, stream, messages = new[] { new { role = "user", content = prompt } } }) };
-                request.Headers.Add("x-api-key", key);
-                request.Headers.Add("anthropic-version", "2023-06-01");
-                break;
-            case Caller.Gemini:
-                Assert.Single(models);
-                var method = stream ? "streamGenerateContent?alt=sse" : "generateContent";
-                request = new HttpRequestMessage(HttpMethod.Post, $"/v1beta/models/{models[0]}:{method}")
-                {
-                    Content = Json(new { contents = new[] { new { role = "user", parts = new[] { new { text = prompt } } } }, generationConfig = new { maxOutputTokens = maxTokens } }),
-                };
-                request.Headers.Add("x-goog-api-key", key);
-                break;
-            default:
-                request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json(new { model = models[0], models = models.Skip(1), route = "fallback", stream, max_tokens = maxTokens, messages = new[] { new { role = "user", content = prompt } } }) };
-                request.Headers.Authorization = new("Bearer", key);
-                break;
-        }
-        return request;
+        var fields = new Dictionary<string, object?> { ["models"] = models.Skip(1).ToArray() };
+        if (caller == CallerDialect.Gemini) fields["contents"] = new[] { new { role = "user", parts = new[] { new { text = prompt } } } };
+        else fields["messages"] = new[] { new { role = "user", content = prompt } };
+        return DialectCalls.Request(caller, models[0], DialectCalls.Body(caller, models[0], stream, maxTokens, fields), stream, key);
     }
 
-    public static async Task<CallerAnswer> SendAsync(GatewayHost gateway, Caller caller, string key, IReadOnlyList<string> models, bool stream, int maxTokens = 100)
+    public static async Task<CallerAnswer> SendAsync(GatewayHost gateway, CallerDialect caller, string key, IReadOnlyList<string> models, bool stream, int maxTokens = 100)
     {
         using var request = Request(caller, key, models, stream, maxTokens);
         using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         return await ReadAsync(caller, response);
     }
 
-    public static async Task<CallerAnswer> ReadAsync(Caller caller, HttpResponseMessage response)
+    public static async Task<CallerAnswer> ReadAsync(CallerDialect caller, HttpResponseMessage response)
     {
         var status = (int)response.StatusCode;
         var isStream = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
@@ -65,7 +45,7 @@ public static class CallerDialects
             if (status != 200) return new CallerAnswer(status, null, null, null, ErrorOf(root), false, 0);
             return caller switch
             {
-                Caller.Gemini => new CallerAnswer(status, Str(root, "modelVersion"), Str(root, "responseId"), root.GetProperty("usageMetadata").GetProperty("cost").GetDecimal(), null, true, 1),
+                CallerDialect.Gemini => new CallerAnswer(status, Str(root, "modelVersion"), Str(root, "responseId"), root.GetProperty("usageMetadata").GetProperty("cost").GetDecimal(), null, true, 1),
                 _ => new CallerAnswer(status, Str(root, "model"), Str(root, "id"), root.GetProperty("usage").GetProperty("cost").GetDecimal(), null, true, 1),
             };
         }
@@ -74,20 +54,20 @@ public static class CallerDialects
         string? model = null, id = null, error = null;
         decimal? cost = null;
         var content = 0;
-        var clean = caller == Caller.OpenAi ? events.Count > 0 && events[^1] == "[DONE]" : false;
+        var clean = caller == CallerDialect.OpenAi ? events.Count > 0 && events[^1] == "[DONE]" : false;
         foreach (var data in events)
         {
             if (data == "[DONE]") continue;
             using var document = JsonDocument.Parse(data);
             var root = document.RootElement;
-            if (root.TryGetProperty("error", out _) && (caller != Caller.Anthropic || Str(root, "type") == "error"))
+            if (root.TryGetProperty("error", out _) && (caller != CallerDialect.Anthropic || Str(root, "type") == "error"))
             {
                 error = ErrorOf(root);
                 continue;
             }
             switch (caller)
             {
-                case Caller.Anthropic:
+                case CallerDialect.Anthropic:
                     var type = Str(root, "type");
                     if (type == "message_start")
                     {
@@ -98,7 +78,7 @@ public static class CallerDialects
                     if (type == "message_delta" && root.TryGetProperty("usage", out var usage) && usage.TryGetProperty("cost", out var c)) cost = c.GetDecimal();
                     if (type == "message_stop") clean = true;
                     break;
-                case Caller.Gemini:
+                case CallerDialect.Gemini:
                     model ??= Str(root, "modelVersion");
                     id ??= Str(root, "responseId");
                     if (root.TryGetProperty("usageMetadata", out var meta) && meta.TryGetProperty("cost", out var gc)) cost = gc.GetDecimal();
@@ -112,7 +92,7 @@ public static class CallerDialects
                     break;
             }
         }
-        if (caller == Caller.Gemini) clean = error is null && cost is not null;
+        if (caller == CallerDialect.Gemini) clean = error is null && cost is not null;
         return new CallerAnswer(status, model, id, cost, error, clean && error is null, content);
     }
 
@@ -121,8 +101,6 @@ public static class CallerDialects
         : null;
 
     private static string? Str(JsonElement element, string name) => element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 
     /// <summary>The account's charge transactions, newest first.</summary>
     public static async Task<List<JsonElement>> ChargesAsync(GatewayHost gateway, string key)

@@ -1,4 +1,5 @@
 using ARouter.Billing;
+using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Sse;
 using ARouter.Tests.FakeUpstream;
 
@@ -11,11 +12,11 @@ namespace ARouter.Tests.Pipeline;
 /// </summary>
 public sealed class ClientDisconnectTests(GatewayWithFakes fixture) : IClassFixture<GatewayWithFakes>
 {
-    public static TheoryData<Caller> Callers => new(Caller.OpenAi, Caller.Anthropic, Caller.Gemini);
+    public static TheoryData<CallerDialect> Callers => new(CallerDialect.OpenAi, CallerDialect.Anthropic, CallerDialect.Gemini);
 
     [Theory]
     [MemberData(nameof(Callers))]
-    public async Task A_caller_leaving_mid_stream_cancels_the_upstream_call_and_pays_once_for_what_it_got(Caller caller)
+    public async Task A_caller_leaving_mid_stream_cancels_the_upstream_call_and_pays_once_for_what_it_got(CallerDialect caller)
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var model = GatewayWithFakes.ChatModelOf("mistral");
@@ -51,10 +52,10 @@ public sealed class ClientDisconnectTests(GatewayWithFakes fixture) : IClassFixt
         Assert.Equal(5 - cost, await fixture.Gateway.BalanceAsync(account.Key));
     }
 
-    public static TheoryData<Caller, bool, bool> BeforeTheFirstByte()
+    public static TheoryData<CallerDialect, bool, bool> BeforeTheFirstByte()
     {
-        var data = new TheoryData<Caller, bool, bool>();
-        foreach (var caller in (Caller[])[Caller.OpenAi, Caller.Anthropic, Caller.Gemini])
+        var data = new TheoryData<CallerDialect, bool, bool>();
+        foreach (var caller in (CallerDialect[])[CallerDialect.OpenAi, CallerDialect.Anthropic, CallerDialect.Gemini])
         {
             data.Add(caller, false, false);
             data.Add(caller, true, false);
@@ -66,7 +67,7 @@ public sealed class ClientDisconnectTests(GatewayWithFakes fixture) : IClassFixt
 
     [Theory]
     [MemberData(nameof(BeforeTheFirstByte))]
-    public async Task A_caller_leaving_before_the_first_byte_cancels_the_upstream_call_and_pays_nothing(Caller caller, bool stream, bool afterTheHeaders)
+    public async Task A_caller_leaving_before_the_first_byte_cancels_the_upstream_call_and_pays_nothing(CallerDialect caller, bool stream, bool afterTheHeaders)
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var cancelledBefore = fixture.Fakes.CancelledRequestsTo("kimi");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ARouter.Dialects.Canonical;
 using ARouter.Tests.FakeUpstream;
 
 namespace ARouter.Tests.Pipeline;
@@ -8,7 +9,7 @@ namespace ARouter.Tests.Pipeline;
 /// A gateway where each kind of upstream failure has its own provider: NVIDIA's base URL is a port nobody listens on
 /// (connection refused), Kimi answers after its own 0.5 s first-byte limit (timeout), xAI fails with 500, Mistral rate
 /// limits (429), Groq refuses the gateway's key (401), Cohere forbids it (403). DeepSeek works. <c>auto</c>'s pool is
-/// all of them in that order, so a Gemini caller (whose dialect has no fallback list) can fall back too.
+/// all of them in that order.
 /// </summary>
 public sealed class FallbackMatrixGateway : GatewayWithFakes
 {
@@ -57,7 +58,7 @@ public sealed class FallbackMatrixGateway : GatewayWithFakes
 }
 
 /// <summary>Fallback past each kind of failure, streamed and not, with only the answer charged; every candidate failing charges nothing.</summary>
-public abstract class FallbackMatrixTests(FallbackMatrixGateway fixture, Caller caller)
+public abstract class FallbackMatrixTests(FallbackMatrixGateway fixture, CallerDialect caller)
 {
     private const string DeepSeek = FallbackMatrixGateway.DeepSeek;
 
@@ -121,12 +122,14 @@ public abstract class FallbackMatrixTests(FallbackMatrixGateway fixture, Caller 
     }
 }
 
-public sealed class OpenAiCallerFallbackTests(FallbackMatrixGateway fixture) : FallbackMatrixTests(fixture, Caller.OpenAi), IClassFixture<FallbackMatrixGateway>;
+public sealed class OpenAiCallerFallbackTests(FallbackMatrixGateway fixture) : FallbackMatrixTests(fixture, CallerDialect.OpenAi), IClassFixture<FallbackMatrixGateway>;
 
-public sealed class AnthropicCallerFallbackTests(FallbackMatrixGateway fixture) : FallbackMatrixTests(fixture, Caller.Anthropic), IClassFixture<FallbackMatrixGateway>;
+public sealed class AnthropicCallerFallbackTests(FallbackMatrixGateway fixture) : FallbackMatrixTests(fixture, CallerDialect.Anthropic), IClassFixture<FallbackMatrixGateway>;
 
-/// <summary>The Gemini dialect has no fallback list, but <c>auto</c> is one: it falls past every kind of failure too.</summary>
-public sealed class GeminiCallerFallbackTests(FallbackMatrixGateway fixture) : IClassFixture<FallbackMatrixGateway>
+public sealed class GeminiCallerFallbackTests(FallbackMatrixGateway fixture) : FallbackMatrixTests(fixture, CallerDialect.Gemini), IClassFixture<FallbackMatrixGateway>;
+
+/// <summary><c>auto</c> is a fallback list too: it falls past every kind of failure (its own gateway, so no other test's failures make a provider look sick).</summary>
+public sealed class GeminiCallerAutoFallbackTests(FallbackMatrixGateway fixture) : IClassFixture<FallbackMatrixGateway>
 {
     [Theory]
     [InlineData(false)]
@@ -135,7 +138,7 @@ public sealed class GeminiCallerFallbackTests(FallbackMatrixGateway fixture) : I
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
 
-        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.Gemini, account.Key, ["auto"], stream);
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.Gemini, account.Key, ["auto"], stream);
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(FallbackMatrixGateway.DeepSeek, answer.Model);
@@ -155,7 +158,7 @@ public sealed class GeminiCallerFallbackTests(FallbackMatrixGateway fixture) : I
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
 
-        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.Gemini, account.Key, [FallbackMatrixGateway.ModelFailingWith(kind)], stream);
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.Gemini, account.Key, [FallbackMatrixGateway.ModelFailingWith(kind)], stream);
 
         Assert.Equal(expected, answer.Status);
         Assert.Contains(FallbackMatrixGateway.Kinds[kind].Provider, answer.Error);

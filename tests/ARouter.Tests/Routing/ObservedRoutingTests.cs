@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ARouter.Dialects.Canonical;
 using ARouter.Tests.FakeUpstream;
 using ARouter.Tests.Pipeline;
 
@@ -41,7 +42,7 @@ public sealed class ObservedRoutingTests(ObservedRoutingGateway fixture) : IClas
     private async Task WarmAsync(TestAccount account, string provider, int times = 2)
     {
         for (var i = 0; i < times; i++)
-            Assert.Equal(200, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider)], stream: true)).Status);
+            Assert.Equal(200, (await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf(provider)], stream: true)).Status);
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public sealed class ObservedRoutingTests(ObservedRoutingGateway fixture) : IClas
 
         using var scripted = fixture.Fakes.Scripted("xai", FakeScript.Default with { FailStatus = 500 });
         for (var i = 0; i < 3; i++)
-            Assert.Equal(502, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [xai], stream: false)).Status);
+            Assert.Equal(502, (await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [xai], stream: false)).Status);
         var calls = fixture.Fakes.RequestsTo("xai").Count;
 
         var (picked, attempts) = await ChatAsync(account, ["auto"], sort: null);
@@ -123,14 +124,14 @@ public sealed class FastestAutoTests(FastestAutoGateway fixture) : IClassFixture
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var xai = GatewayWithFakes.ChatModelOf("xai").Id;
-        Assert.Equal(xai, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, ["auto"], stream: false)).Model);
+        Assert.Equal(xai, (await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, ["auto"], stream: false)).Model);
 
         using (fixture.Fakes.Scripted("xai", FakeScript.Default with { Delay = TimeSpan.FromMilliseconds(800) }))
         {
             foreach (var model in (string[])[xai, xai, "deepseek/deepseek-chat", "deepseek/deepseek-chat"])
-                Assert.Equal(200, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [model], stream: true)).Status);
+                Assert.Equal(200, (await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [model], stream: true)).Status);
         }
 
-        Assert.Equal("deepseek/deepseek-chat", (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, ["auto"], stream: false)).Model);
+        Assert.Equal("deepseek/deepseek-chat", (await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, ["auto"], stream: false)).Model);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ARouter.Billing;
+using ARouter.Dialects.Canonical;
 using ARouter.Tests.FakeUpstream;
 using ARouter.Tests.Pipeline;
 
@@ -55,8 +56,8 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
         var account = await fixture.Gateway.CreateAccountAsync(5);
         using var scripted = fixture.Fakes.Scripted("nvidia", FakeScript.Default with { Delay = TimeSpan.FromSeconds(2) });
         using var scripted2 = fixture.Fakes.Scripted("xai", FakeScript.Default with { Delay = TimeSpan.FromSeconds(1) });
-        var slow = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("nvidia")], stream: false);
-        var patient = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("xai")], stream: false);
+        var slow = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf("nvidia")], stream: false);
+        var patient = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf("xai")], stream: false);
 
         Assert.Equal(504, slow.Status);
         Assert.Contains("'nvidia' did not answer within 0.5 s", slow.Error);
@@ -70,8 +71,8 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
 
-        var alone = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("openai")], stream: false);
-        var withFallback = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("openai"), DeepSeek], stream: true);
+        var alone = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf("openai")], stream: false);
+        var withFallback = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf("openai"), DeepSeek], stream: true);
 
         Assert.Equal(502, alone.Status);
         Assert.Contains("no connection within 0.5 s", alone.Error);
@@ -94,7 +95,7 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         using var scripted = fixture.Fakes.Scripted(provider, script);
-        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider), DeepSeek], stream: true);
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf(provider), DeepSeek], stream: true);
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(DeepSeek, answer.Model);
@@ -107,7 +108,7 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
         Assert.Equal(attemptStatus, attempt.GetProperty("status").GetInt32());
     }
 
-    public static TheoryData<Caller> Callers => new(Caller.OpenAi, Caller.Anthropic, Caller.Gemini);
+    public static TheoryData<CallerDialect> Callers => new(CallerDialect.OpenAi, CallerDialect.Anthropic, CallerDialect.Gemini);
 
     private static readonly FakeScript LongReply = FakeScript.Default with
     {
@@ -119,7 +120,7 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
 
     [Theory]
     [MemberData(nameof(Callers))]
-    public async Task A_stream_that_goes_silent_mid_way_ends_with_the_dialects_error_event_and_charges_only_what_was_delivered(Caller caller)
+    public async Task A_stream_that_goes_silent_mid_way_ends_with_the_dialects_error_event_and_charges_only_what_was_delivered(CallerDialect caller)
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         // The role chunk and two pieces of text, then silence past MiniMax's 1 s idle limit.
@@ -134,7 +135,7 @@ public sealed class ProviderTimeoutTests(PerProviderTimeoutsGateway fixture) : I
 
     [Theory]
     [MemberData(nameof(Callers))]
-    public async Task A_stream_that_keeps_trickling_past_the_total_limit_is_stopped_with_an_error_event(Caller caller)
+    public async Task A_stream_that_keeps_trickling_past_the_total_limit_is_stopped_with_an_error_event(CallerDialect caller)
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         // 20 pieces 0.4 s apart: never idle, but 8 s in all against Cohere's 3 s total.

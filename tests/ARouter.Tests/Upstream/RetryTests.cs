@@ -1,3 +1,4 @@
+using ARouter.Dialects.Canonical;
 using ARouter.Tests.FakeUpstream;
 using ARouter.Tests.Pipeline;
 
@@ -35,7 +36,7 @@ public sealed class RetryTests(SmallRetryBudgetGateway fixture) : IClassFixture<
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var calls = fixture.Fakes.RequestsTo(provider).Count;
         using var scripted = fixture.Fakes.Scripted(provider, script);
-        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider)], stream: true);
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf(provider)], stream: true);
 
         Assert.Equal(200, answer.Status);
         Assert.True(answer.CleanEnd, answer.Error);
@@ -63,7 +64,7 @@ public sealed class RetryTests(SmallRetryBudgetGateway fixture) : IClassFixture<
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var calls = fixture.Fakes.RequestsTo(provider).Count;
         using var scripted = fixture.Fakes.Scripted(provider, script);
-        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf(provider)], stream: false);
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf(provider)], stream: false);
 
         Assert.Equal(expected, answer.Status);
         Assert.Equal(calls + 1, fixture.Fakes.RequestsTo(provider).Count);
@@ -76,7 +77,7 @@ public sealed class RetryTests(SmallRetryBudgetGateway fixture) : IClassFixture<
         var account = await fixture.Gateway.CreateAccountAsync(5);
         var calls = fixture.Fakes.RequestsTo("minimax").Count;
         using var scripted = fixture.Fakes.Scripted("minimax", FakeScript.Default with { FailStatus = 503 });
-        var answer = await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("minimax"), ModelOf("deepseek")], stream: false);
+        var answer = await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf("minimax"), ModelOf("deepseek")], stream: false);
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(ModelOf("deepseek"), answer.Model);
@@ -91,7 +92,7 @@ public sealed class RetryTests(SmallRetryBudgetGateway fixture) : IClassFixture<
         using var scripted = fixture.Fakes.Scripted("mistral", FakeScript.Default with { FailStatus = 503 });
         const int requests = 20;
         for (var i = 0; i < requests; i++)
-            Assert.Equal(502, (await CallerDialects.SendAsync(fixture.Gateway, Caller.OpenAi, account.Key, [ModelOf("mistral")], stream: false)).Status);
+            Assert.Equal(502, (await CallerDialects.SendAsync(fixture.Gateway, CallerDialect.OpenAi, account.Key, [ModelOf("mistral")], stream: false)).Status);
 
         // Two retries in the bucket plus a tenth of a retry per request: at most 4 on top of the 20, however long the outage.
         var upstreamCalls = fixture.Fakes.RequestsTo("mistral").Count - calls;
