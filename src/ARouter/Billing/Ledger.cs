@@ -91,9 +91,24 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
         var entry = new ChargeEntry(account.AccountId, charge, Ids.NewTransactionId(), generation with { CostNanos = charge });
         var write = writer.WriteAsync(entry, applied => OnChargeCommitted(account, charge, applied));
         // The caller is shown this charge as usage.cost only once it is committed, however long the database takes:
-        // a cost a client has seen must survive a crash. A slow commit is logged, and waited for.
-        if (await Task.WhenAny(write, Task.Delay(DurableWait)) != write) Log.LedgerSlow(logger, reservation.GenerationId);
-        await write;
+        // a cost a client has seen must survive a crash. WaitAsync drops its timer as soon as the write commits (a
+        // Task.Delay kept one alive for the full 10 s per request); a slower commit is logged, and still waited for.
+        try
+        {
+            try
+            {
+                await write.WaitAsync(DurableWait);
+            }
+            catch (TimeoutException)
+            {
+                Log.LedgerSlow(logger, reservation.GenerationId);
+                await write;
+            }
+        }
+        catch (Exception) when (write.IsFaulted)
+        {
+            // Only a write after shutdown can fault (the batch loop retries forever); the writer has logged why.
+        }
         return charge;
     }
 

@@ -6,9 +6,13 @@ namespace ARouter.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Readers use pooled connections; the ledger
 /// writer is the only frequent writer, so WAL's single-writer rule costs nothing.
 /// </summary>
-public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKeyStore, ILedgerStore, IDatabaseHealth
+public sealed partial class SqliteStore : IStore
 {
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _ledgerGate = new(1, 1);
+    private SqliteLedgerStatements? _ledger;
+
+    public string Engine => "sqlite";
 
     public SqliteStore(string connectionString)
     {
@@ -36,7 +40,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKey
             wal.CommandText = "PRAGMA journal_mode=WAL;";
             await wal.ExecuteNonQueryAsync(ct);
         }
-        await Migrator.ApplyAsync(connection, "sqlite", ct);
+        await Migrator.ApplyAsync(connection, "sqlite", lockStatement: null, ct);
     }
 
     internal async Task<SqliteConnection> OpenAsync(CancellationToken ct)
@@ -61,6 +65,21 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKey
         catch (SqliteException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Closes the ledger writer's connection (pooled reader connections hold nothing); a later batch would open a new one.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _ledgerGate.WaitAsync();
+        try
+        {
+            _ledger?.Dispose();
+            _ledger = null;
+        }
+        finally
+        {
+            _ledgerGate.Release();
         }
     }
 
