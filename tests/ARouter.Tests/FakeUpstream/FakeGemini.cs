@@ -56,6 +56,7 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
         try
         {
             request = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not an object");
+            _ = request.Count; // JsonNode parses lazily: duplicate keys throw here, inside the try, not at first use
         }
         catch (Exception e) when (e is JsonException or ArgumentException) // duplicate keys too: the real API answers 400
         {

@@ -130,7 +130,32 @@ public sealed class FakeProviders : IAsyncDisposable
         return _failuresServed.AddOrUpdate(slug, 1, (_, n) => n + 1) <= first ? script : script with { FailStatus = null };
     }
 
+    /// <summary>
+    /// The real APIs validate every field and answer a wrong shape with a 400; a fake that met one (a number where
+    /// an object belongs, a lone surrogate) answers the same instead of crashing into a 500.
+    /// </summary>
     private async Task HandleAsync(HttpContext context, string slug, string? path)
+    {
+        try
+        {
+            await HandleRequestAsync(context, slug, path);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException && !context.Response.HasStarted)
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "application/json";
+            var message = "Invalid request: a field has the wrong type or value.";
+            JsonObject body = slug switch
+            {
+                "anthropic" => new JsonObject { ["type"] = "error", ["error"] = new JsonObject { ["type"] = "invalid_request_error", ["message"] = message } },
+                "google" => new JsonObject { ["error"] = new JsonObject { ["code"] = 400, ["message"] = message, ["status"] = "INVALID_ARGUMENT" } },
+                _ => FakeProviderProfile.All.TryGetValue(slug, out var profile) ? FakeErrorBodies.For(profile.Errors, 400, message) : new JsonObject { ["error"] = message },
+            };
+            await context.Response.WriteAsync(body.ToJsonString());
+        }
+    }
+
+    private async Task HandleRequestAsync(HttpContext context, string slug, string? path)
     {
         try
         {
@@ -200,6 +225,7 @@ public sealed class FakeProviders : IAsyncDisposable
         try
         {
             request = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not an object");
+            _ = request.Count; // JsonNode parses lazily: duplicate keys throw here, inside the try, not at first use
         }
         catch (Exception e) when (e is JsonException or ArgumentException) // duplicate keys too: the real API answers 400
         {
