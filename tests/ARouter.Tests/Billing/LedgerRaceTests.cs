@@ -5,12 +5,17 @@ using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Billing;
 
+public sealed class SqliteLedgerRaceTests(GatewayWithFakes fixture) : LedgerRaceTests(fixture), IClassFixture<GatewayWithFakes>;
+
+[RunsOnPostgres]
+public sealed class PostgresLedgerRaceTests(PostgresGatewayWithFakes fixture) : LedgerRaceTests(fixture), IClassFixture<PostgresGatewayWithFakes>;
+
 /// <summary>
 /// Hundreds of requests at once — streamed and not, over several keys of one account, one key with its own
 /// spend limit — against a balance that covers about ten of them: nothing is overspent and every success is
 /// charged exactly once, at the cost its response showed.
 /// </summary>
-public sealed class LedgerRaceTests(GatewayWithFakes fixture) : IClassFixture<GatewayWithFakes>
+public abstract class LedgerRaceTests(GatewayWithFakes fixture)
 {
     private const string Model = "deepseek/deepseek-chat";
     private const int Requests = 240;
