@@ -124,6 +124,8 @@ public static class GatewayApp
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();
         services.AddPassthrough(configuration);
+        services.AddTelemetry(configuration);
+        services.AddReadiness();
     }
 
     /// <summary>Creates the schema if needed; run before serving.</summary>

@@ -58,7 +58,5 @@ public sealed class PassthroughSettlement(GatewayRequest request, string slug, s
         long charged = 0;
         if (billable) charged = await reservation.SettleAsync(CostCalculator.CostNanos(priced!.Price, usage!), record);
         else reservation.Release(record);
-        Log.RequestCompleted(logger, request.RequestId, PassthroughEndpoint.EndpointName, request.Caller.Key.Prefix, record.Model, slug, status,
-            record.LatencyMs, record.PromptTokens, record.CompletionTokens, charged);
     }
 }

@@ -126,8 +126,6 @@ public sealed class ChatCompletionHandler(
                 // Once the answer has started there is no falling back: report the failure as it is.
                 if (result is not null) return facts.Fail(logger, reservation, result with { Stage = ErrorStage.UpstreamStream });
             }
-            Log.RequestCompleted(logger, request.RequestId, "chat.completions", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug,
-                facts.Status, (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, facts.Usage.PromptTokens, facts.Usage.CompletionTokens, facts.ChargedNanos);
             return null;
         }
         finally
