@@ -4,6 +4,7 @@ using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Limits;
 using ARouter.Endpoints;
+using ARouter.Hosting;
 using ARouter.Observability;
 using ARouter.Passthrough;
 using ARouter.Pipeline;
@@ -124,6 +125,9 @@ public static class GatewayApp
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();
         services.AddPassthrough(configuration);
+        services.Configure<ShutdownOptions>(configuration.GetSection("ARouter:Shutdown"));
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.Drain + ShutdownOptions.SettleMargin);
+        services.AddSingleton<ShutdownDrain>();
         services.AddTelemetry(configuration);
         services.AddReadiness();
     }
@@ -133,6 +137,7 @@ public static class GatewayApp
     {
         await app.Services.GetRequiredService<SqliteStore>().MigrateAsync(CancellationToken.None);
         _ = app.Services.GetRequiredService<Ledger>();
+        _ = app.Services.GetRequiredService<ShutdownDrain>();
         // Loading the o200k vocabulary allocates ~50 MB: do it at start-up, not on the first caller's request.
         app.Services.GetRequiredService<TokenEstimator>().Count("warm up");
         var providers = app.Services.GetRequiredService<ProviderDirectory>().All.Where(p => p.HasKey).Select(p => p.Provider.Slug).Order().ToList();

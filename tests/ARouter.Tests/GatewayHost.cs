@@ -18,6 +18,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly string _directory;
+    private int _stopped;
 
     private GatewayHost(WebApplication app, string directory, Uri baseAddress, CapturedLogs logs)
     {
@@ -36,7 +37,8 @@ public sealed class GatewayHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public string DatabasePath => Path.Combine(_directory, "arouter.db");
 
-    public static async Task<GatewayHost> StartAsync(IReadOnlyDictionary<string, string?>? configuration = null)
+    /// <param name="configure">Runs last on the builder, e.g. to add a test's own telemetry exporter.</param>
+    public static async Task<GatewayHost> StartAsync(IReadOnlyDictionary<string, string?>? configuration = null, Action<WebApplicationBuilder>? configure = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "arouter-tests", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(directory);
@@ -55,6 +57,7 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
+            configure?.Invoke(builder);
         });
         await GatewayApp.PrepareAsync(app);
         await app.StartAsync();
@@ -98,10 +101,16 @@ public sealed class GatewayHost : IAsyncDisposable
         return json.GetProperty("data").GetProperty("balance").GetDecimal();
     }
 
+    /// <summary>Stops the gateway as SIGTERM does (drain, then stop), keeping its database for a later look.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0) await _app.StopAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
