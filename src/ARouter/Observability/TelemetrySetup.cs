@@ -27,7 +27,12 @@ public static class TelemetrySetup
         services.AddSingleton<GatewayMetrics>();
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
         var telemetry = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("arouter", serviceInstanceId: Environment.MachineName + "-" + Environment.ProcessId))
+            .ConfigureResource(resource =>
+            {
+                // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, when set, name the service instead.
+                if (string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]))
+                    resource.AddService("arouter", serviceInstanceId: Environment.MachineName + "-" + Environment.ProcessId);
+            })
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(GatewayMetrics.MeterName)

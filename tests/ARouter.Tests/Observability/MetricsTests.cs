@@ -107,3 +107,42 @@ public sealed class MetricsTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.DoesNotContain(after.LabelValues("endpoint"), e => e.Contains('?') || e.Contains("nobody"));
     }
 }
+
+/// <summary>The ledger writer's queue depth, seen while the database is held by another writer (a real SQLite lock).</summary>
+public sealed class LedgerQueueMetricsTests(GatewayWithFakes fixture) : IClassFixture<GatewayWithFakes>
+{
+    [Fact]
+    public async Task Queue_depth_shows_settles_waiting_for_a_locked_database_and_returns_to_zero()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        Task<(int Status, System.Text.Json.JsonElement Json)> call;
+        using (var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={fixture.Gateway.DatabasePath}"))
+        {
+            await holder.OpenAsync();
+            using (var begin = holder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                await begin.ExecuteNonQueryAsync();
+            }
+            call = fixture.Gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, GatewayWithFakes.ChatBody("deepseek/deepseek-chat", maxTokens: 20));
+            Assert.True(await DepthBecomesAsync(d => d >= 1), "the settle never showed as queued");
+            using var rollback = holder.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(200, (await call).Status);
+        Assert.True(await DepthBecomesAsync(d => d == 0), "the queue did not drain");
+    }
+
+    private async Task<bool> DepthBecomesAsync(Func<double, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var scrape = await PrometheusScrape.ReadAsync(fixture.Gateway);
+            if (scrape.Has("arouter_ledger_queue_depth") && condition(scrape.Sum("arouter_ledger_queue_depth"))) return true;
+            await Task.Delay(100);
+        }
+        return false;
+    }
+}
