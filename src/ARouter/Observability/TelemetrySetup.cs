@@ -35,7 +35,8 @@ public static class TelemetrySetup
             })
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(GatewayMetrics.MeterName)
+                // ASP.NET Core's own request and connection metrics (http.route is the template, never the raw path) beside the gateway's.
+                metrics.AddMeter(GatewayMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
                     .AddPrometheusExporter(prometheus =>
                     {
                         // A scrape reads current numbers; Prometheus scrapes every few seconds, so a cache buys nothing.
