@@ -28,22 +28,21 @@ public sealed class MetricsTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         var spent = 5 - await fixture.Gateway.BalanceAsync(account.Key);
 
         var after = await PrometheusScrape.ReadAsync(fixture.Gateway);
-        double Delta(string name, params string[] labels) => after.Sum(name, labels) - before.Sum(name, labels);
 
-        Assert.Equal(3, Delta("arouter_requests_total", "endpoint=" + Chat, "dialect=openai", "status=200"));
-        Assert.Equal(3, Delta("arouter_request_duration_seconds_count", "endpoint=" + Chat, "provider=deepseek"));
-        Assert.True(Delta("arouter_request_duration_seconds_sum", "endpoint=" + Chat, "provider=deepseek") > 0);
-        Assert.Equal(3, Delta("arouter_upstream_attempts_total", "provider=deepseek"));
-        Assert.Equal(3, Delta("arouter_upstream_duration_seconds_count", "provider=deepseek"));
+        Assert.Equal(3, after.Since(before, "arouter_requests_total", "endpoint=" + Chat, "dialect=openai", "status=200"));
+        Assert.Equal(3, after.Since(before, "arouter_request_duration_seconds_count", "endpoint=" + Chat, "provider=deepseek"));
+        Assert.True(after.Since(before, "arouter_request_duration_seconds_sum", "endpoint=" + Chat, "provider=deepseek") > 0);
+        Assert.Equal(3, after.Since(before, "arouter_upstream_attempts_total", "provider=deepseek"));
+        Assert.Equal(3, after.Since(before, "arouter_upstream_duration_seconds_count", "provider=deepseek"));
         // The fake reports 12 prompt and 7 completion tokens per call.
-        Assert.Equal(36, Delta("arouter_tokens_total", "provider=deepseek", "model=" + DeepSeek, "type=prompt"));
-        Assert.Equal(21, Delta("arouter_tokens_total", "provider=deepseek", "model=" + DeepSeek, "type=completion"));
+        Assert.Equal(36, after.Since(before, "arouter_tokens_total", "provider=deepseek", "model=" + DeepSeek, "type=prompt"));
+        Assert.Equal(21, after.Since(before, "arouter_tokens_total", "provider=deepseek", "model=" + DeepSeek, "type=completion"));
         Assert.True(spent > 0);
-        Assert.Equal((double)spent, Delta("arouter_cost_usd_total", "provider=deepseek", "model=" + DeepSeek), 9);
-        Assert.Equal(0, Delta("arouter_upstream_errors_total"));
+        Assert.Equal((double)spent, after.Since(before, "arouter_cost_usd_total", "provider=deepseek", "model=" + DeepSeek), 9);
+        Assert.Equal(0, after.Since(before, "arouter_upstream_errors_total"));
         Assert.True(after.Has("arouter_ledger_queue_depth"));
         // The balance request is counted too, under its own route.
-        Assert.Equal(1, Delta("arouter_requests_total", "endpoint=/api/v1/balance", "status=200"));
+        Assert.Equal(1, after.Since(before, "arouter_requests_total", "endpoint=/api/v1/balance", "status=200"));
     }
 
     [Fact]
@@ -61,16 +60,15 @@ public sealed class MetricsTests(GatewayWithFakes fixture) : IClassFixture<Gatew
             Assert.Equal(DeepSeek, json.GetProperty("model").GetString());
 
             var after = await PrometheusScrape.ReadAsync(fixture.Gateway);
-            double Delta(string name, params string[] labels) => after.Sum(name, labels) - before.Sum(name, labels);
-            Assert.Equal(1, Delta("arouter_fallbacks_total"));
-            Assert.Equal(1, Delta("arouter_fallbacks_total", "provider=deepseek"));
-            Assert.Equal(1, Delta("arouter_upstream_errors_total", "provider=xai"));
-            Assert.Equal(0, Delta("arouter_upstream_errors_total", "provider=deepseek"));
-            Assert.Equal(1, Delta("arouter_requests_total", "endpoint=" + Chat, "status=200"));
+                Assert.Equal(1, after.Since(before, "arouter_fallbacks_total"));
+            Assert.Equal(1, after.Since(before, "arouter_fallbacks_total", "provider=deepseek"));
+            Assert.Equal(1, after.Since(before, "arouter_upstream_errors_total", "provider=xai"));
+            Assert.Equal(0, after.Since(before, "arouter_upstream_errors_total", "provider=deepseek"));
+            Assert.Equal(1, after.Since(before, "arouter_requests_total", "endpoint=" + Chat, "status=200"));
             // The request's latency is filed under the provider that answered.
-            Assert.Equal(1, Delta("arouter_request_duration_seconds_count", "endpoint=" + Chat, "provider=deepseek"));
+            Assert.Equal(1, after.Since(before, "arouter_request_duration_seconds_count", "endpoint=" + Chat, "provider=deepseek"));
             // The failed call billed nothing.
-            Assert.Equal(0, Delta("arouter_tokens_total", "provider=xai"));
+            Assert.Equal(0, after.Since(before, "arouter_tokens_total", "provider=xai"));
         }
         finally
         {
@@ -95,12 +93,11 @@ public sealed class MetricsTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.Equal(404, (await fixture.Gateway.SendJsonAsync(HttpMethod.Post, Chat, account.Key, GatewayWithFakes.ChatBody("nobody/nothing"))).Status);
 
         var after = await PrometheusScrape.ReadAsync(fixture.Gateway);
-        double Delta(string name, params string[] labels) => after.Sum(name, labels) - before.Sum(name, labels);
-        Assert.Equal(1, Delta("arouter_rate_limited_total", "endpoint=" + Chat));
-        Assert.Equal(1, Delta("arouter_requests_total", "endpoint=" + Chat, "status=429"));
-        Assert.Equal(1, Delta("arouter_requests_total", "endpoint=" + Chat, "status=401"));
-        Assert.Equal(1, Delta("arouter_requests_total", "endpoint=" + Chat, "status=404"));
-        Assert.Equal(1, Delta("arouter_upstream_attempts_total", "provider=deepseek"));
+        Assert.Equal(1, after.Since(before, "arouter_rate_limited_total", "endpoint=" + Chat));
+        Assert.Equal(1, after.Since(before, "arouter_requests_total", "endpoint=" + Chat, "status=429"));
+        Assert.Equal(1, after.Since(before, "arouter_requests_total", "endpoint=" + Chat, "status=401"));
+        Assert.Equal(1, after.Since(before, "arouter_requests_total", "endpoint=" + Chat, "status=404"));
+        Assert.Equal(1, after.Since(before, "arouter_upstream_attempts_total", "provider=deepseek"));
 
         foreach (var secret in new[] { account.Id, account.Key[..16], limited[..16], key.GetProperty("data").GetProperty("id").GetString()!, "lr_live_QQQQ", "nobody/nothing" })
             Assert.DoesNotContain(secret, after.Text);

@@ -38,6 +38,9 @@ public sealed partial class PrometheusScrape
         return _series.Where(s => s.Name == name && wanted.All(w => s.Labels.TryGetValue(w[0], out var v) && v == w[1])).Sum(s => s.Value);
     }
 
+    /// <summary>How much <see cref="Sum"/> grew from an earlier scrape.</summary>
+    public double Since(PrometheusScrape before, string name, params string[] labels) => Sum(name, labels) - before.Sum(name, labels);
+
     public bool Has(string name) => _series.Any(s => s.Name == name);
 
     public IEnumerable<string> LabelValues(string label) => _series.Where(s => s.Labels.ContainsKey(label)).Select(s => s.Labels[label]).Distinct();
