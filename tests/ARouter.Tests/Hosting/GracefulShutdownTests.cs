@@ -1,16 +1,22 @@
 using System.Text.Json;
 using ARouter.Dialects.Sse;
 using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Hosting;
+
+public sealed class SqliteGracefulShutdownTests() : GracefulShutdownTests(StoreEngine.Sqlite);
+
+[RunsOnPostgres]
+public sealed class PostgresGracefulShutdownTests() : GracefulShutdownTests(StoreEngine.Postgres);
 
 /// <summary>
 /// Stopping the gateway (what SIGTERM does) while a stream is in flight: the stream finishes, or — past the drain
 /// time — ends with usage and an error event, never a cut; either way its charge is in the database after the stop.
 /// </summary>
-public sealed class GracefulShutdownTests
+public abstract class GracefulShutdownTests(StoreEngine engine)
 {
-    [Theory]
+    [StoreTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_stream_in_flight_when_the_gateway_stops_ends_properly_and_its_charge_is_durable(bool pastTheDrain)
@@ -22,7 +28,7 @@ public sealed class GracefulShutdownTests
             ["ARouter:Shutdown:DrainSeconds"] = pastTheDrain ? "1" : "60",
         };
         fakes.Script("deepseek", FakeScript.Default with { Chunks = pastTheDrain ? 200 : 5, ChunkDelay = TimeSpan.FromMilliseconds(200), Reply = new string('x', 400) });
-        var gateway = await GatewayHost.StartAsync(configuration);
+        var gateway = await GatewayHost.StartAsync(configuration, engine);
         GatewayHost? reopened = null;
         try
         {
@@ -57,7 +63,7 @@ public sealed class GracefulShutdownTests
             }
 
             // A new gateway on the same database sees the charge and the generation the stopped one settled.
-            reopened = await GatewayHost.StartAsync(new Dictionary<string, string?>(fakes.GatewayConfiguration()) { ["AROUTER_DATABASE"] = $"Data Source={gateway.DatabasePath}" });
+            reopened = await GatewayHost.StartAsync(fakes.GatewayConfiguration(), database: gateway.Database);
             var (status, transactions) = await reopened.SendJsonAsync(HttpMethod.Get, "/api/v1/transactions", account.Key);
             Assert.Equal(200, status);
             var charge = Assert.Single(transactions.GetProperty("data").EnumerateArray(), t => t.GetProperty("type").GetString() == "charge");

@@ -51,7 +51,7 @@ public sealed class OtlpExportTests
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
         };
         // GatewayHost clears the logging providers to capture lines itself; this puts OpenTelemetry's back (its OTLP exporter is the gateway's own).
-        await using var gateway = await GatewayHost.StartAsync(configuration, builder => builder.Services.AddOpenTelemetry().WithLogging());
+        await using var gateway = await GatewayHost.StartAsync(configuration, configure: builder => builder.Services.AddOpenTelemetry().WithLogging());
         var account = await gateway.CreateAccountAsync(5);
         var (status, _) = await gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions?key=" + account.Key, "", GatewayWithFakes.ChatBody("deepseek/deepseek-chat", prompt: PromptCanary));
         Assert.Equal(200, status);

@@ -20,7 +20,7 @@ public sealed class TracedGateway : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Fakes = await FakeProviders.StartAsync();
-        Gateway = await GatewayHost.StartAsync(Fakes.GatewayConfiguration(), builder => builder.Services.AddOpenTelemetry()
+        Gateway = await GatewayHost.StartAsync(Fakes.GatewayConfiguration(), configure: builder => builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => TelemetrySetup.AddGatewayInstrumentation(tracing).AddProcessor(new SimpleActivityExportProcessor(new QueueExporter(Spans)))));
     }
 
