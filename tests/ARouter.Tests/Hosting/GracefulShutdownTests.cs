@@ -81,5 +81,50 @@ public abstract class GracefulShutdownTests(StoreEngine engine)
         }
     }
 
+    [StoreFact]
+    public async Task A_passthrough_stream_past_the_drain_is_closed_but_its_charge_is_durable()
+    {
+        await using var fakes = await FakeProviders.StartAsync();
+        var configuration = new Dictionary<string, string?>(fakes.GatewayConfiguration()) { ["ARouter:Shutdown:DrainSeconds"] = "1" };
+        fakes.Script("deepseek", FakeScript.Default with { Chunks = 200, ChunkDelay = TimeSpan.FromMilliseconds(200), Reply = new string('y', 400) });
+        var gateway = await GatewayHost.StartAsync(configuration, engine);
+        GatewayHost? reopened = null;
+        try
+        {
+            var account = await gateway.CreateAccountAsync(5);
+            using var request = gateway.Request(HttpMethod.Post, "/deepseek/chat/completions", account.Key,
+                """{"model":"deepseek-chat","stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
+            using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(200, (int)response.StatusCode);
+            var generationId = response.Headers.GetValues("X-Generation-Id").Single();
+            await using var body = await response.Content.ReadAsStreamAsync();
+            Task? stopping = null;
+            try
+            {
+                await foreach (var _ in SseReader.ReadAsync(body, () => CancellationToken.None)) stopping ??= gateway.StopAsync();
+            }
+            catch (IOException)
+            {
+                // A native stream is relayed byte for byte: the gateway cannot add an error event to it, so it is closed.
+            }
+            Assert.NotNull(stopping);
+            await stopping.WaitAsync(TimeSpan.FromSeconds(90));
+
+            reopened = await GatewayHost.StartAsync(fakes.GatewayConfiguration(), database: gateway.Database);
+            var (status, generation) = await reopened.SendJsonAsync(HttpMethod.Get, "/api/v1/generations/" + generationId, account.Key);
+            Assert.Equal(200, status);
+            Assert.True(generation.GetProperty("data").GetProperty("completion_tokens").GetInt32() > 0);
+            var (_, transactions) = await reopened.SendJsonAsync(HttpMethod.Get, "/api/v1/transactions", account.Key);
+            var charge = Assert.Single(transactions.GetProperty("data").EnumerateArray(), t => t.GetProperty("type").GetString() == "charge");
+            Assert.Equal(generationId, charge.GetProperty("generation_id").GetString());
+            Assert.True(charge.GetProperty("amount").GetDecimal() < 0);
+        }
+        finally
+        {
+            if (reopened is not null) await reopened.DisposeAsync();
+            await gateway.DisposeAsync();
+        }
+    }
+
     private static JsonElement Parse(string data) => data == "[DONE]" ? default : JsonDocument.Parse(data).RootElement.Clone();
 }
