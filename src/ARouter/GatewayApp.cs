@@ -138,6 +138,8 @@ public static class GatewayApp
         await store.MigrateAsync(CancellationToken.None);
         _ = app.Services.GetRequiredService<Ledger>();
         _ = app.Services.GetRequiredService<ShutdownDrain>();
+        // The ledger queue gauge is on /metrics from the first scrape, not from the first request.
+        _ = app.Services.GetRequiredService<GatewayMetrics>();
         // A missing or bad secrets key stops the start, not a caller's first BYOK request.
         _ = app.Services.GetRequiredService<ProviderKeyCipher>();
         // Loading the o200k vocabulary allocates ~50 MB: do it at start-up, not on the first caller's request.

@@ -71,7 +71,7 @@ public static class GatewayEndpoint
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            Complete(http, telemetry, logger, requestId, authenticated, 499, clock.GetElapsedTime(start));
+            Complete(telemetry, logger, requestId, authenticated, 499, clock.GetElapsedTime(start));
             return;
         }
         catch (Exception e)
@@ -87,12 +87,12 @@ public static class GatewayEndpoint
         finally
         {
             var status = http.RequestAborted.IsCancellationRequested ? 499 : error?.Status ?? http.Response.StatusCode;
-            Complete(http, telemetry, logger, requestId, authenticated, status, clock.GetElapsedTime(start));
+            Complete(telemetry, logger, requestId, authenticated, status, clock.GetElapsedTime(start));
         }
     };
 
     /// <summary>The one completion log line, the request metrics and the end of the request's span.</summary>
-    private static void Complete(HttpContext http, RequestTelemetry telemetry, ILogger logger, string requestId, Caller? caller, int status, TimeSpan elapsed)
+    private static void Complete(RequestTelemetry telemetry, ILogger logger, string requestId, Caller? caller, int status, TimeSpan elapsed)
     {
         telemetry.Complete(status, elapsed);
         Log.RequestCompleted(logger, requestId, telemetry.Endpoint, caller?.Key.Prefix ?? "-", telemetry.Model, telemetry.Provider, status,

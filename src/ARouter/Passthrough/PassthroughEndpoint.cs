@@ -74,7 +74,7 @@ public sealed class PassthroughEndpoint(
         {
             http.Response.Body = originalBody;
             tap.Complete();
-            await settlement.SettleAsync(reservation, tap, forwarded, logger);
+            await settlement.SettleAsync(reservation, tap, forwarded);
         }
 
         if (forwarded == ForwarderError.None || http.Response.HasStarted || request.Aborted.IsCancellationRequested) return null;
