@@ -101,7 +101,8 @@ public sealed class ChatCompletionHandler(
         var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { AttemptsJson = earlier.ToJson(), ExcludeReasoning = chat.Reasoning?.Exclude == true };
         try
         {
-            var body = new ArrayBufferWriter<byte>(4096);
+            // The provider's body is about the caller's size: a fixed 4 KiB was most of a small request's allocations.
+            var body = new ArrayBufferWriter<byte>((int)Math.Clamp((request.Http.Request.ContentLength ?? 4096) + 512, 1024, 1 << 20));
             wire.EncodeRequest(body, chat, target);
             var uri = wire.ChatUri(target, chat.Stream);
             var outcome = await health.CallAsync(target.Provider.Slug, async ct =>
