@@ -135,6 +135,15 @@ public sealed class PdfAcrossDialectsTests(MediaGateway fixture) : IClassFixture
     }
 
     [Theory]
+    [InlineData("anthropic/claude-sonnet-4.6")]
+    [InlineData("google/gemini-2.5-flash")]
+    public async Task An_OpenAI_file_id_cannot_leave_OpenAI_and_is_refused_before_sending(string model)
+    {
+        var fields = new Dictionary<string, object?> { ["messages"] = new object[] { new { role = "user", content = new object[] { new { type = "text", text = "Summarise." }, new { type = "file", file = new { file_id = "file-abc123" } } } } } };
+        await DialectCalls.AssertRefusedAsync(fixture, CallerDialect.OpenAi, model, fields, "file-abc123", "file_data");
+    }
+
+    [Theory]
     [InlineData(CallerDialect.OpenAi)]
     [InlineData(CallerDialect.Anthropic)]
     [InlineData(CallerDialect.Gemini)]
