@@ -34,8 +34,25 @@ public sealed partial class PostgresStore
         """;
 
     private static readonly string GenerationOnlySql = $"""
-        INSERT INTO generations ({GenerationColumns}) VALUES ({string.Format(GenerationValues, "0")}) ON CONFLICT (id) DO NOTHING
+        INSERT INTO generations ({GenerationColumns}) VALUES ({string.Format(GenerationValues, "0")}) ON CONFLICT (id) DO NOTHING RETURNING 1
         """;
+
+    private const string CreditSql = """
+        WITH credited AS (
+            UPDATE accounts SET balance_nanos = balance_nanos + @amt, total_credits_nanos = total_credits_nanos + @amt WHERE id = @a RETURNING balance_nanos
+        ), credit_insert AS (
+            INSERT INTO transactions (id, account_id, type, amount_nanos, balance_after_nanos, description, created_at)
+            SELECT @id, @a, 'credit', @amt, balance_nanos, @d, @now FROM credited
+        )
+        SELECT balance_nanos FROM credited
+        """;
+
+    /// <summary>
+    /// Row-locks every account the batch touches, in one fixed order, before anything is written: another
+    /// instance's writer touching the same accounts waits for this commit (and then reads the balance it
+    /// left), and two writers can never hold each other's locks.
+    /// </summary>
+    private const string LockAccountsSql = "SELECT id FROM accounts WHERE id = ANY(@ids) ORDER BY id FOR NO KEY UPDATE";
 
     public async Task<long?> GetBalanceAsync(string accountId, CancellationToken ct)
     {
@@ -44,68 +61,63 @@ public sealed partial class PostgresStore
         return await select.ExecuteScalarAsync(ct) is long balance ? balance : null;
     }
 
+    /// <summary>
+    /// The lock and every entry go to the server as one batch (one round trip, statements run in order,
+    /// each seeing the ones before), then one commit: the requests waiting on this batch wait for two round trips, not one per entry.
+    /// </summary>
     public async Task<IReadOnlyList<AppliedEntry>> ApplyBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct)
     {
+        var now = Now();
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await LockAccountsAsync(connection, tx, entries, ct);
-        var results = new AppliedEntry[entries.Count];
-        var now = Now();
-        for (var i = 0; i < entries.Count; i++)
+        await using var batch = new NpgsqlBatch(connection, tx);
+        batch.BatchCommands.Add(ToBatch(new NpgsqlCommand(LockAccountsSql).With("@ids", entries.Select(e => e.AccountId).Distinct(StringComparer.Ordinal).ToArray())));
+        foreach (var entry in entries)
         {
-            results[i] = entries[i] switch
+            batch.BatchCommands.Add(ToBatch(entry switch
             {
-                ChargeEntry charge => await ApplyChargeAsync(connection, tx, charge, now, ct),
-                CreditEntry credit => await ApplyCreditAsync(connection, tx, credit, now, ct),
-                GenerationOnlyEntry only => new AppliedEntry(only, await InsertGenerationOnlyAsync(connection, tx, only.Generation, ct), 0),
-                _ => throw new InvalidOperationException($"Unknown ledger entry {entries[i].GetType().Name}."),
-            };
+                ChargeEntry charge => ChargeCommand(charge, now),
+                CreditEntry credit => new NpgsqlCommand(CreditSql).With("@a", credit.AccountId).With("@amt", credit.AmountNanos)
+                    .With("@id", credit.TransactionId).With("@d", credit.Description).With("@now", now),
+                GenerationOnlyEntry only => AddGeneration(new NpgsqlCommand(GenerationOnlySql), only.Generation),
+                _ => throw new InvalidOperationException($"Unknown ledger entry {entry.GetType().Name}."),
+            }));
+        }
+
+        var results = new AppliedEntry[entries.Count];
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                await reader.NextResultAsync(ct);
+                var row = await reader.ReadAsync(ct);
+                results[i] = entries[i] switch
+                {
+                    ChargeEntry charge when row => new AppliedEntry(charge with { AmountNanos = reader.GetInt64(0) }, true, reader.GetInt64(1)),
+                    CreditEntry credit when row => new AppliedEntry(credit, true, reader.GetInt64(0)),
+                    var other => new AppliedEntry(other, row, 0),
+                };
+            }
         }
         await tx.CommitAsync(ct);
         return results;
     }
 
-    /// <summary>
-    /// Row-locks every account the batch touches, in one fixed order, before anything is written: another
-    /// instance's writer touching the same accounts waits for this commit (and then reads the balance it
-    /// left), and two writers can never hold each other's locks.
-    /// </summary>
-    private static async Task LockAccountsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<LedgerEntry> entries, CancellationToken ct)
+    private static NpgsqlCommand ChargeCommand(ChargeEntry charge, long now) =>
+        AddGeneration(new NpgsqlCommand(ChargeSql).With("@id", charge.TransactionId).With("@a", charge.AccountId).With("@amt", charge.AmountNanos).With("@now", now), charge.Generation);
+
+    /// <summary>Moves a command built with the typed <c>With</c> helpers into a batch.</summary>
+    private static NpgsqlBatchCommand ToBatch(NpgsqlCommand command)
     {
-        var ids = entries.Select(e => e.AccountId).Distinct(StringComparer.Ordinal).ToArray();
-        await using var lockRows = Command(connection, "SELECT id FROM accounts WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", tx).With("@ids", ids);
-        await lockRows.ExecuteNonQueryAsync(ct);
+        var batched = new NpgsqlBatchCommand(command.CommandText);
+        var parameters = command.Parameters.ToArray();
+        command.Parameters.Clear();
+        batched.Parameters.AddRange(parameters);
+        command.Dispose();
+        return batched;
     }
 
-    private static async Task<AppliedEntry> ApplyChargeAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ChargeEntry charge, long now, CancellationToken ct)
-    {
-        await using var insert = Command(connection, ChargeSql, tx)
-            .With("@id", charge.TransactionId).With("@a", charge.AccountId).With("@amt", charge.AmountNanos).With("@now", now);
-        AddGeneration(insert, charge.Generation);
-        await using var reader = await insert.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return new AppliedEntry(charge, false, 0);
-        var charged = reader.GetInt64(0);
-        return new AppliedEntry(charge with { AmountNanos = charged }, true, reader.GetInt64(1));
-    }
-
-    private static async Task<AppliedEntry> ApplyCreditAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CreditEntry credit, long now, CancellationToken ct)
-    {
-        await using var update = Command(connection,
-            "UPDATE accounts SET balance_nanos = balance_nanos + @amt, total_credits_nanos = total_credits_nanos + @amt WHERE id = @a RETURNING balance_nanos", tx);
-        if (await update.With("@amt", credit.AmountNanos).With("@a", credit.AccountId).ExecuteScalarAsync(ct) is not long balanceAfter)
-            return new AppliedEntry(credit, false, 0);
-        await InsertCreditTransactionAsync(connection, tx, credit.AccountId, credit.AmountNanos, balanceAfter, credit.Description, credit.TransactionId, now, ct);
-        return new AppliedEntry(credit, true, balanceAfter);
-    }
-
-    private static async Task<bool> InsertGenerationOnlyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, GenerationRecord g, CancellationToken ct)
-    {
-        await using var insert = Command(connection, GenerationOnlySql, tx);
-        AddGeneration(insert, g);
-        return await insert.ExecuteNonQueryAsync(ct) == 1;
-    }
-
-    private static void AddGeneration(NpgsqlCommand command, GenerationRecord g) =>
+    private static NpgsqlCommand AddGeneration(NpgsqlCommand command, GenerationRecord g) =>
         command.With("@gid", g.Id).With("@ga", g.AccountId).With("@k", g.KeyId).With("@m", g.Model).With("@p", g.Provider).With("@um", g.UpstreamModel)
             .With("@e", g.Endpoint).With("@s", g.Streamed).With("@st", g.Status).With("@f", g.FinishReason).With("@err", g.ErrorType)
             .With("@pt", g.PromptTokens).With("@ctk", g.CompletionTokens).With("@cch", g.CachedTokens).With("@rt", g.ReasoningTokens)

@@ -6,7 +6,7 @@ namespace ARouter.Storage.Postgres;
 /// <summary>
 /// The store for many gateway instances on one PostgreSQL database. Every instance's ledger writer
 /// commits here, so the ledger's invariants are kept by the database, not by any one process: a
-/// batch locks the rows of the accounts it touches (<c>SELECT … FOR UPDATE</c>, in id order so two
+/// batch locks the rows of the accounts it touches (<c>SELECT … FOR NO KEY UPDATE</c>, in id order so two
 /// writers never deadlock), charges are capped at the locked balance, and a partial unique index
 /// with <c>ON CONFLICT DO NOTHING</c> makes a repeated settle of a generation a no-op.
 /// </summary>
@@ -19,7 +19,11 @@ public sealed partial class PostgresStore : IStore
 
     public PostgresStore(string connectionString)
     {
-        _dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // The ledger's statements are the same few thousands of times a minute: let Npgsql prepare them
+        // (server-side plans, parsed once per connection) unless the operator chose otherwise.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0) builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        _dataSource = builder.Build();
     }
 
     public string Engine => "postgres";
