@@ -1,14 +1,11 @@
+using ARouter.Storage.Sql;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace ARouter.Storage.Postgres;
 
 public sealed partial class PostgresStore
 {
-    private const string GenerationColumns = """
-        id, account_id, key_id, model, provider, upstream_model, endpoint, streamed, status, finish_reason, error_type,
-        prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_counted, cost_nanos, latency_ms, first_byte_ms, byok, created_at, attempts
-        """;
-
     private const string GenerationValues = "@gid, @ga, @k, @m, @p, @um, @e, @s, @st, @f, @err, @pt, @ctk, @cch, @rt, @uc, {0}, @lat, @fb, @byok, @at, @att";
 
     /// <summary>
@@ -54,24 +51,18 @@ public sealed partial class PostgresStore
     /// </summary>
     private const string LockAccountsSql = "SELECT id FROM accounts WHERE id = ANY(@ids) ORDER BY id FOR NO KEY UPDATE";
 
-    public async Task<long?> GetBalanceAsync(string accountId, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, "SELECT balance_nanos FROM accounts WHERE id = @a").With("@a", accountId);
-        return await select.ExecuteScalarAsync(ct) is long balance ? balance : null;
-    }
-
     /// <summary>
     /// The lock and every entry go to the server as one batch (one round trip, statements run in order,
     /// each seeing the ones before), then one commit: the requests waiting on this batch wait for two round trips, not one per entry.
     /// </summary>
-    public async Task<IReadOnlyList<AppliedEntry>> ApplyBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct)
+    public override async Task<IReadOnlyList<AppliedEntry>> ApplyBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct)
     {
         var now = Now();
-        await using var connection = await OpenAsync(ct);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(connection, tx);
-        batch.BatchCommands.Add(ToBatch(new NpgsqlCommand(LockAccountsSql).With("@ids", entries.Select(e => e.AccountId).Distinct(StringComparer.Ordinal).ToArray())));
+        var accountIds = entries.Select(e => e.AccountId).Distinct(StringComparer.Ordinal).ToArray();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(LockAccountsSql) { Parameters = { new NpgsqlParameter("@ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = accountIds } } });
         foreach (var entry in entries)
         {
             batch.BatchCommands.Add(ToBatch(entry switch
@@ -123,41 +114,4 @@ public sealed partial class PostgresStore
             .With("@pt", g.PromptTokens).With("@ctk", g.CompletionTokens).With("@cch", g.CachedTokens).With("@rt", g.ReasoningTokens)
             .With("@uc", g.UsageCounted).With("@lat", g.LatencyMs).With("@fb", g.FirstByteMs)
             .With("@byok", g.Byok).With("@at", g.CreatedAt.ToUnixTimeMilliseconds()).With("@att", g.AttemptsJson);
-
-    public async Task<IReadOnlyList<TransactionRecord>> ListTransactionsAsync(string accountId, long? beforeSeq, int limit, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, """
-            SELECT seq, id, account_id, type, amount_nanos, balance_after_nanos, description, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok
-            FROM transactions WHERE account_id = @a AND (@before::bigint IS NULL OR seq < @before) ORDER BY seq DESC LIMIT @n
-            """).With("@a", accountId).With("@before", beforeSeq).With("@n", limit);
-        await using var r = await select.ExecuteReaderAsync(ct);
-        var list = new List<TransactionRecord>();
-        while (await r.ReadAsync(ct))
-        {
-            list.Add(new TransactionRecord(
-                r.GetInt64(0), r.GetString(1), r.GetString(2), Enum.Parse<TransactionType>(r.GetString(3), ignoreCase: true), r.GetInt64(4), r.GetInt64(5),
-                r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
-                r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-                r.IsDBNull(11) ? null : r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt32(12), FromUnixMs(r.GetInt64(13))) { Byok = r.GetBoolean(14) });
-        }
-        return list;
-    }
-
-    public async Task<GenerationRecord?> GetGenerationAsync(string accountId, string generationId, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, $"SELECT {GenerationColumns} FROM generations WHERE id = @id AND account_id = @a").With("@id", generationId).With("@a", accountId);
-        await using var r = await select.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        return new GenerationRecord
-        {
-            Id = r.GetString(0), AccountId = r.GetString(1), KeyId = r.GetString(2), Model = r.GetString(3), Provider = r.GetString(4),
-            UpstreamModel = r.GetString(5), Endpoint = r.GetString(6), Streamed = r.GetBoolean(7), Status = r.GetInt32(8),
-            FinishReason = r.IsDBNull(9) ? null : r.GetString(9), ErrorType = r.IsDBNull(10) ? null : r.GetString(10),
-            PromptTokens = r.GetInt32(11), CompletionTokens = r.GetInt32(12), CachedTokens = r.GetInt32(13), ReasoningTokens = r.GetInt32(14),
-            UsageCounted = r.GetBoolean(15), CostNanos = r.GetInt64(16), LatencyMs = r.GetInt64(17),
-            FirstByteMs = r.IsDBNull(18) ? null : r.GetInt64(18), Byok = r.GetBoolean(19), CreatedAt = FromUnixMs(r.GetInt64(20)), AttemptsJson = r.IsDBNull(21) ? null : r.GetString(21),
-        };
-    }
 }

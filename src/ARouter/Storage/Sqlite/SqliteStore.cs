@@ -1,3 +1,5 @@
+using System.Data.Common;
+using ARouter.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace ARouter.Storage.Sqlite;
@@ -6,11 +8,9 @@ namespace ARouter.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Readers use pooled connections; the ledger
 /// writer is the only frequent writer, so WAL's single-writer rule costs nothing.
 /// </summary>
-public sealed partial class SqliteStore : IStore
+public sealed partial class SqliteStore : SqlStore
 {
     private readonly string _connectionString;
-
-    public string Engine => "sqlite";
 
     public SqliteStore(string connectionString)
     {
@@ -28,7 +28,9 @@ public sealed partial class SqliteStore : IStore
         _connectionString = builder.ToString();
     }
 
-    public async Task MigrateAsync(CancellationToken ct)
+    public override string Engine => "sqlite";
+
+    public override async Task MigrateAsync(CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using (var wal = connection.CreateCommand())
@@ -38,10 +40,14 @@ public sealed partial class SqliteStore : IStore
             wal.CommandText = "PRAGMA journal_mode=WAL;";
             await wal.ExecuteNonQueryAsync(ct);
         }
+        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) takes the write lock: that is the migration lock.
         await Migrator.ApplyAsync(connection, "sqlite", lockStatement: null, ct);
     }
 
-    internal async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    /// <summary>Pooled SQLite connections hold no server resources; nothing to release.</summary>
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
@@ -49,44 +55,5 @@ public sealed partial class SqliteStore : IStore
         pragma.CommandText = "PRAGMA synchronous=NORMAL;";
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
-    }
-
-    public async Task<bool> IsReadyAsync(CancellationToken ct)
-    {
-        try
-        {
-            await using var connection = await OpenAsync(ct);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM schema_migrations";
-            return Convert.ToInt64(await command.ExecuteScalarAsync(ct)) > 0;
-        }
-        catch (SqliteException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Pooled SQLite connections hold no server resources; nothing to release.</summary>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    private static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = tx;
-        return command;
-    }
-}
-
-internal static class SqliteCommandExtensions
-{
-    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
-    {
-        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
     }
 }
