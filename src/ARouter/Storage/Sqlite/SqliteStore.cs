@@ -11,6 +11,8 @@ namespace ARouter.Storage.Sqlite;
 public sealed partial class SqliteStore : SqlStore
 {
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _ledgerGate = new(1, 1);
+    private SqliteLedgerStatements? _ledger;
 
     public SqliteStore(string connectionString)
     {
@@ -44,8 +46,20 @@ public sealed partial class SqliteStore : SqlStore
         await Migrator.ApplyAsync(connection, "sqlite", lockStatement: null, ct);
     }
 
-    /// <summary>Pooled SQLite connections hold no server resources; nothing to release.</summary>
-    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>Closes the ledger writer's connection (pooled reader connections hold nothing); a later batch would open a new one.</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await _ledgerGate.WaitAsync();
+        try
+        {
+            _ledger?.Dispose();
+            _ledger = null;
+        }
+        finally
+        {
+            _ledgerGate.Release();
+        }
+    }
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
