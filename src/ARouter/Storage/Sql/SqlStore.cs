@@ -22,17 +22,34 @@ public abstract partial class SqlStore : IStore
     /// <summary>An open connection from the engine's pool.</summary>
     protected abstract Task<DbConnection> OpenAsync(CancellationToken ct);
 
+    /// <summary>A readiness probe answers within this even when the database server accepts connections but never replies.</summary>
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(3);
+
     public async Task<bool> IsReadyAsync(CancellationToken ct)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ReadyTimeout);
+        var opening = OpenAsync(timeout.Token);
         try
         {
-            await using var connection = await OpenAsync(ct);
+            // Npgsql's open does not heed the token while it waits for the server's first reply: stop waiting
+            // for it instead, and close the connection should it still arrive.
+            await using var connection = await opening.WaitAsync(ReadyTimeout, ct);
             await using var command = Command(connection, "SELECT count(*) FROM schema_migrations");
-            return Convert.ToInt64(await command.ExecuteScalarAsync(ct)) > 0;
+            return Convert.ToInt64(await command.ExecuteScalarAsync(timeout.Token)) > 0;
         }
         catch (DbException)
         {
             // Unreachable, or reachable without a schema yet.
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            _ = opening.ContinueWith(late => late.Result.DisposeAsync().AsTask(), TaskContinuationOptions.OnlyOnRanToCompletion);
+            return false;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
             return false;
         }
     }
