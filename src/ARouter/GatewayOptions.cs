@@ -19,12 +19,6 @@ public sealed record GatewayOptions
     public int MaxModelNameLength { get; init; } = 256;
     /// <summary>What a request sent with the caller's own provider key (BYOK) costs, as a percentage of its catalog price.</summary>
     public decimal ByokFeePercent { get; init; }
-    /// <summary>
-    /// After SIGTERM, how long in-flight requests may still run before open streams are ended with an error event.
-    /// The host's shutdown timeout is this plus <see cref="ShutdownFlushSeconds"/>, for the last settles to be written.
-    /// </summary>
-    public double ShutdownGraceSeconds { get; init; } = 25;
-    public double ShutdownFlushSeconds { get; init; } = 10;
     /// <summary>Kestrel: all request headers together (431 past it).</summary>
     public int MaxRequestHeadersTotalBytes { get; init; } = 32 * 1024;
     /// <summary>Kestrel: how many request headers (431 past it).</summary>

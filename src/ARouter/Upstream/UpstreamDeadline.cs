@@ -15,7 +15,6 @@ public sealed class UpstreamDeadline : IDisposable
     private readonly CancellationToken _clientAborted;
     private UpstreamTimeoutKind _phaseKind = UpstreamTimeoutKind.FirstByte;
     private bool _receiving;
-    private volatile bool _stopped;
 
     public UpstreamDeadline(UpstreamTimeouts timeouts, CancellationToken clientAborted)
     {
@@ -30,7 +29,7 @@ public sealed class UpstreamDeadline : IDisposable
     public CancellationToken Token => _phase.Token;
 
     /// <summary>The timeout that cancelled <see cref="Token"/>; null while none has, or when the caller left.</summary>
-    public UpstreamTimeoutKind? Expired => _stopped || _clientAborted.IsCancellationRequested || !_phase.IsCancellationRequested ? null
+    public UpstreamTimeoutKind? Expired => _clientAborted.IsCancellationRequested || !_phase.IsCancellationRequested ? null
         : _total.IsCancellationRequested ? UpstreamTimeoutKind.Total : _phaseKind;
 
     /// <summary>Headers arrived: a whole response's body is now read under the idle timer; a stream keeps the first-byte timer until its first event.</summary>
@@ -57,18 +56,8 @@ public sealed class UpstreamDeadline : IDisposable
         if (!_phase.IsCancellationRequested) _phase.CancelAfter(Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Stops the call for a reason outside its clock (the gateway is shutting down); not reported as a timeout.</summary>
-    public void Stop()
-    {
-        _stopped = true;
-        try
-        {
-            _phase.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    /// <summary>Stops the call now, whatever its timers say: the gateway is shutting down and its drain has ended.</summary>
+    public void Stop() => _phase.Cancel();
 
     /// <summary>What the caller is told when <see cref="Expired"/> is set.</summary>
     public string Describe(string provider) => Expired switch

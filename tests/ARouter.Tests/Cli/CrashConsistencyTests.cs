@@ -93,7 +93,7 @@ public sealed class CrashConsistencyTests : IAsyncLifetime
         // shorter than the gateway's default 25 s, longer than a 1 s grace.
         _fakes.Script("openai", FakeScript.Default with { Chunks = 50, ChunkDelay = TimeSpan.FromMilliseconds(100) });
         var environment = new Dictionary<string, string?>(_fakes.GatewayConfiguration());
-        if (graceSeconds is { } grace) environment["AROUTER__SHUTDOWNGRACESECONDS"] = grace.ToString(CultureInfo.InvariantCulture);
+        if (graceSeconds is { } grace) environment["AROUTER__SHUTDOWN__DRAINSECONDS"] = grace.ToString(CultureInfo.InvariantCulture);
         TestAccount account;
         List<Seen> seen;
         await using (var gateway = await GatewayProcess.StartAsync(DatabasePath, environment))
