@@ -5,23 +5,12 @@ using ARouter.Tests.Passthrough;
 
 namespace ARouter.Tests.Observability;
 
-/// <summary>A gateway logging everything it can: the most verbose level for every category, the framework's included.</summary>
-public sealed class VerboseGateway : GatewayWithFakes
-{
-    protected override IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?>
-    {
-        ["Logging:LogLevel:Default"] = "Trace",
-        ["Logging:LogLevel:Microsoft"] = "Trace",
-        ["Logging:LogLevel:System"] = "Trace",
-    };
-}
-
 /// <summary>
 /// A unique canary in every prompt and every completion, through every dialect, streamed and not, translated and
 /// passed through, plus the admin token and the caller's key: none of them reach a log line (at Trace), a byte of
 /// the SQLite files (main, -wal, -shm) or /metrics.
 /// </summary>
-public sealed class PrivacyCanaryTests(VerboseGateway fixture) : IClassFixture<VerboseGateway>
+public sealed class PrivacyCanaryTests(TraceLoggingGateway fixture) : IClassFixture<TraceLoggingGateway>
 {
     private static readonly string Canary = "CANARY-" + Guid.NewGuid().ToString("n");
     private static readonly string PromptCanary = Canary + "-prompt";
