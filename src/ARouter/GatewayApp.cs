@@ -2,6 +2,7 @@ using System.Net;
 using ARouter.Auth;
 using ARouter.Billing;
 using ARouter.Catalog;
+using ARouter.Dashboard;
 using ARouter.Limits;
 using ARouter.Endpoints;
 using ARouter.Observability;
@@ -48,6 +49,7 @@ public static class GatewayApp
         var app = builder.Build();
         app.MapGateway();
         app.MapApiReference();
+        app.MapDashboard();
         return app;
     }
 
@@ -80,8 +82,11 @@ public static class GatewayApp
         services.AddSingleton<IProviderKeyStore>(store);
         services.AddSingleton<ILedgerStore>(store);
         services.AddSingleton<IDatabaseHealth>(store);
+        services.AddSingleton<ILoginStore>(store);
+        services.AddSingleton<IActivityStore>(store);
 
         services.AddSingleton<KeyAuthenticator>();
+        services.AddSingleton<AccountKeys>();
         services.AddSingleton<IRateLimiter, GcraRateLimiter>();
         services.AddSingleton<KeyRateLimits>();
         services.AddSingleton<TokenEstimator>();
@@ -124,6 +129,7 @@ public static class GatewayApp
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();
         services.AddPassthrough(configuration);
+        services.AddDashboard(configuration);
     }
 
     /// <summary>Creates the schema if needed; run before serving.</summary>
