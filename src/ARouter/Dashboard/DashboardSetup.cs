@@ -67,7 +67,9 @@ public static class DashboardSetup
             pages.Conventions.AuthorizeFolder("/Admin", OperatorPolicy);
             foreach (var open in new[] { "/SignIn", "/SignUp", "/SignOut", "/Denied", "/Admin/SignIn" }) pages.Conventions.AllowAnonymousToPage(open);
             pages.Conventions.ConfigureFilter(new DashboardResponseHeaders());
-        });
+        })
+        // Pages are found in this assembly also when the entry assembly is another (a test host).
+        .AddApplicationPart(typeof(DashboardSetup).Assembly);
         return services;
     }
 
