@@ -1,4 +1,5 @@
 using ARouter.Storage;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
@@ -56,14 +57,19 @@ public static class DashboardSetup
         {
             af.Cookie.Name = "arouter_antiforgery";
             af.Cookie.SameSite = SameSiteMode.Strict;
-            af.Cookie.SecurePolicy = options.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            // Not forced to Secure: anti-forgery refuses to run on a plain-HTTP request with a Secure-only cookie, and this cookie is no credential.
+            af.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             af.FormFieldName = "__csrf";
             af.HeaderName = null;
         });
         services.AddRazorPages(pages =>
         {
             pages.RootDirectory = "/Dashboard/Pages";
-            pages.Conventions.AuthorizeFolder("/", AccountPolicy);
+            // Every page needs an account's session except the operator's (under /Admin) and the open ones below.
+            pages.Conventions.AddFolderApplicationModelConvention("/", page =>
+            {
+                if (!page.ViewEnginePath.StartsWith("/Admin/", StringComparison.Ordinal)) page.EndpointMetadata.Add(new AuthorizeAttribute(AccountPolicy));
+            });
             pages.Conventions.AuthorizeFolder("/Admin", OperatorPolicy);
             foreach (var open in new[] { "/SignIn", "/SignUp", "/SignOut", "/Denied", "/Admin/SignIn" }) pages.Conventions.AllowAnonymousToPage(open);
             pages.Conventions.ConfigureFilter(new DashboardResponseHeaders());

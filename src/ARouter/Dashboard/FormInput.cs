@@ -12,7 +12,7 @@ public static class FormInput
         amount = null;
         error = null;
         if (string.IsNullOrWhiteSpace(text)) return true;
-        if (!decimal.TryParse(text.Trim().TrimStart('$'), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        if (!decimal.TryParse(text.Trim().TrimStart('$'), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
             error = $"{label} must be an amount in USD, like 2.50.";
             return false;

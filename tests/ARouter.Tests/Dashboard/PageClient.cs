@@ -53,12 +53,13 @@ public sealed class PageClient : IDisposable
     public async Task<PageResponse> PostRawAsync(string path, Dictionary<string, string> fields)
         => await ReadAsync(await _http.PostAsync(path, new FormUrlEncodedContent(fields)));
 
-    /// <summary>Loads <paramref name="pagePath"/>, takes the anti-forgery token of its form whose action contains <paramref name="action"/>, and submits it with <paramref name="fields"/>.</summary>
+    /// <summary>Loads <paramref name="pagePath"/>, takes the anti-forgery token of its form whose action contains each &amp;-separated part of <paramref name="action"/>, and submits it with <paramref name="fields"/>.</summary>
     public async Task<PageResponse> SubmitAsync(string pagePath, string action, Dictionary<string, string> fields)
     {
         var page = await GetAsync(pagePath);
         Assert.True(page.Status == 200, $"GET {pagePath} gave {page.Status}");
-        var form = page.Html.QuerySelectorAll("form").FirstOrDefault(f => (f.GetAttribute("action") ?? pagePath).Contains(action, StringComparison.OrdinalIgnoreCase))
+        var parts = action.Split('&');
+        var form = page.Html.QuerySelectorAll("form").FirstOrDefault(f => parts.All(p => (f.GetAttribute("action") ?? pagePath).Contains(p, StringComparison.OrdinalIgnoreCase)))
             ?? throw new InvalidOperationException($"No form posting to '{action}' on {pagePath}.");
         var all = new Dictionary<string, string>(fields);
         foreach (var hidden in form.QuerySelectorAll("input[type=hidden]"))
