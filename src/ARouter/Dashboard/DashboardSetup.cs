@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ARouter.Dashboard;
 
@@ -30,6 +31,8 @@ public static class DashboardSetup
         var options = section.Get<DashboardOptions>() ?? new DashboardOptions();
         if (!options.Enabled) return services;
 
+        // Page handlers' arguments (passwords, provider keys, the admin token) are logged at Trace by MVC: never let them through.
+        services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.Mvc", LogLevel.Information));
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<QuickStartUrls>();
         services.AddDataProtection().SetApplicationName("ARouter").PersistKeysToFileSystem(new DirectoryInfo(KeysDirectory(configuration, options)));

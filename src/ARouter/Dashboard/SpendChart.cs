@@ -16,7 +16,8 @@ public sealed record SpendSeries(string Model, int Color, long TotalNanos);
 public sealed class SpendChart
 {
     public const int MaxSeries = 6;
-    private const int Width = 720, Height = 220, Left = 56, Right = 8, Top = 12, Bottom = 28;
+    private const int Width = 720, Height = 220, Right = 8, Top = 12, Bottom = 28;
+    private const double CharWidth = 6.6;
 
     private SpendChart(string svg, IReadOnlyList<SpendSeries> legend, IReadOnlyList<(DateOnly Day, long Nanos)> totals)
     {
@@ -45,23 +46,25 @@ public sealed class SpendChart
         var max = Math.Max(1, totals.Max(t => t.Item2));
         var scaleMax = NiceCeiling(max);
 
-        var plotWidth = Width - Left - Right;
+        var ticks = new[] { 0, scaleMax / 2, scaleMax };
+        // Wide enough for the longest axis label, however small the amounts are.
+        var left = (int)Math.Ceiling(10 + CharWidth * ticks.Max(t => AxisLabel(t).Length));
+        var plotWidth = Width - left - Right;
         var plotHeight = Height - Top - Bottom;
         var slot = plotWidth / (double)days;
         var svg = new StringBuilder();
         svg.Append(Invariant($"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-labelledby=\"chart-title\" xmlns=\"http://www.w3.org/2000/svg\">"));
         svg.Append(Invariant($"<title id=\"chart-title\">Daily spend by model, {first:yyyy-MM-dd} to {today:yyyy-MM-dd} (UTC)</title>"));
-        for (var tick = 0; tick <= 4; tick++)
+        foreach (var value in ticks)
         {
-            var value = scaleMax * tick / 4;
             var y = Top + plotHeight - plotHeight * (double)value / scaleMax;
-            svg.Append(Invariant($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{y:0.#}\" y2=\"{y:0.#}\" stroke=\"#e5e7eb\" stroke-width=\"1\"/>"));
-            svg.Append(Invariant($"<text x=\"{Left - 6}\" y=\"{y + 4:0.#}\" text-anchor=\"end\">{WebUtility.HtmlEncode(AxisLabel(value))}</text>"));
+            svg.Append(Invariant($"<line x1=\"{left}\" x2=\"{Width - Right}\" y1=\"{y:0.#}\" y2=\"{y:0.#}\" stroke=\"#e5e7eb\" stroke-width=\"1\"/>"));
+            svg.Append(Invariant($"<text x=\"{left - 6}\" y=\"{y + 4:0.#}\" text-anchor=\"end\">{WebUtility.HtmlEncode(AxisLabel(value))}</text>"));
         }
         for (var i = 0; i < days; i++)
         {
             var day = first.AddDays(i);
-            var x = Left + i * slot + slot * 0.15;
+            var x = left + i * slot + slot * 0.15;
             var barWidth = slot * 0.7;
             var y = (double)(Top + plotHeight);
             foreach (var segment in inRange.Where(r => r.Day == day)
@@ -76,9 +79,9 @@ public sealed class SpendChart
                 svg.Append("<title>").Append(WebUtility.HtmlEncode($"{day:yyyy-MM-dd} · {segment.Label}: {DashboardFormat.Usd(segment.Nanos)}")).Append("</title></rect>");
             }
             if (i % 5 == 4 || i == days - 1 && days % 5 != 0)
-                svg.Append(Invariant($"<text x=\"{Left + i * slot + slot / 2:0.#}\" y=\"{Height - 8}\" text-anchor=\"middle\">{day:MM-dd}</text>"));
+                svg.Append(Invariant($"<text x=\"{left + i * slot + slot / 2:0.#}\" y=\"{Height - 8}\" text-anchor=\"middle\">{day:MM-dd}</text>"));
         }
-        svg.Append(Invariant($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Top + plotHeight}\" y2=\"{Top + plotHeight}\" stroke=\"#6b7280\" stroke-width=\"1\"/>"));
+        svg.Append(Invariant($"<line x1=\"{left}\" x2=\"{Width - Right}\" y1=\"{Top + plotHeight}\" y2=\"{Top + plotHeight}\" stroke=\"#6b7280\" stroke-width=\"1\"/>"));
         svg.Append("</svg>");
         return new SpendChart(svg.ToString(), legend, totals);
     }

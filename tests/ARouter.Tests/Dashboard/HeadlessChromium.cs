@@ -34,6 +34,9 @@ public sealed class HeadlessChromium : IDisposable
         Driver = new ChromeDriver(_service, options, TimeSpan.FromSeconds(120));
         Driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(60);
         Driver.Manage().Timeouts().AsynchronousJavaScript = TimeSpan.FromSeconds(30);
+        // Headless windows have a minimum width; a phone's viewport is emulated instead.
+        if (width < 600)
+            Driver.ExecuteCdpCommand("Emulation.setDeviceMetricsOverride", new Dictionary<string, object?> { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 2, ["mobile"] = true });
     }
 
     public ChromeDriver Driver { get; }

@@ -34,10 +34,12 @@ public sealed class PageClient : IDisposable
     public CookieContainer Cookies { get; }
     public Uri BaseAddress => _http.BaseAddress!;
 
-    public static async Task<PageClient> SignUpAsync(GatewayHost gateway, string? email = null)
+    public static Task<PageClient> SignUpAsync(GatewayHost gateway, string? email = null) => SignUpAsyncWith(gateway, email ?? $"user-{Guid.NewGuid():n}@example.com", Password);
+
+    public static async Task<PageClient> SignUpAsyncWith(GatewayHost gateway, string email, string password)
     {
         var client = new PageClient(gateway.BaseAddress);
-        var page = await client.SubmitAsync("/signup", "/signup", new() { ["email"] = email ?? $"user-{Guid.NewGuid():n}@example.com", ["password"] = Password });
+        var page = await client.SubmitAsync("/signup", "/signup", new() { ["email"] = email, ["password"] = password });
         Assert.Equal(302, page.Status);
         return client;
     }
