@@ -34,7 +34,7 @@ public static class LoginsCommand
                 await Console.Error.WriteLineAsync("Password: " + passwordProblem);
                 return 2;
             }
-            var store = await CliContext.OpenStoreAsync(ct);
+            await using var store = await CliContext.OpenStoreAsync(ct);
             var logins = new PasswordLogins(store, Options.Create(new DashboardOptions()));
             try
             {

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -92,14 +91,9 @@ public static class DashboardSetup
     }
 
     private static string KeysDirectory(IConfiguration configuration, DashboardOptions options)
-    {
-        if (!string.IsNullOrWhiteSpace(options.KeysDirectory)) return options.KeysDirectory;
-        var database = configuration["AROUTER_DATABASE"];
-        var dataSource = string.IsNullOrWhiteSpace(database) || database.TrimStart().StartsWith("Host=", StringComparison.OrdinalIgnoreCase)
-            ? new SqliteConnectionStringBuilder(GatewayApp.DefaultDatabase).DataSource
-            : new SqliteConnectionStringBuilder(database).DataSource;
-        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataSource)) ?? ".", "dashboard-keys");
-    }
+        => !string.IsNullOrWhiteSpace(options.KeysDirectory) ? options.KeysDirectory
+            // With PostgreSQL there is no data folder of our own: point every instance at one shared directory instead.
+            : Path.Combine(StoreSelector.LocalDirectory(configuration) ?? "data", "dashboard-keys");
 }
 
 /// <summary>Every dashboard page: no caching (it shows account data and one-time secrets), no framing, scripts and styles from the gateway only.</summary>
