@@ -11,11 +11,7 @@ public sealed partial class PostgresStore
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var now = Now();
-        await using (var insert = Command(connection,
-            "INSERT INTO accounts (id, name, balance_nanos, total_credits_nanos, total_usage_nanos, created_at) VALUES (@id, @name, @b, @b, 0, @now)", tx))
-        {
-            await insert.With("@id", login.AccountId).With("@name", accountName).With("@b", initialCreditNanos).With("@now", now).ExecuteNonQueryAsync(ct);
-        }
+        await InsertAccountAsync(connection, tx, login.AccountId, accountName, initialCreditNanos, now, ct);
         await InsertLoginAsync(connection, tx, login, ct);
         if (initialCreditNanos > 0)
             await InsertCreditTransactionAsync(connection, tx, login.AccountId, initialCreditNanos, initialCreditNanos, "starting credit", Ids.NewTransactionId(), now, ct);
@@ -27,10 +23,7 @@ public sealed partial class PostgresStore
     {
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var exists = Command(connection, "SELECT 1 FROM accounts WHERE id = @a", tx).With("@a", login.AccountId))
-        {
-            if (await exists.ExecuteScalarAsync(ct) is null) throw new KeyNotFoundException($"No account '{login.AccountId}'.");
-        }
+        await RequireAccountAsync(connection, tx, login.AccountId, ct);
         await InsertLoginAsync(connection, tx, login, ct);
         await tx.CommitAsync(ct);
     }

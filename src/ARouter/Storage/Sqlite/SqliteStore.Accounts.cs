@@ -9,11 +9,7 @@ public sealed partial class SqliteStore
         await using var connection = await OpenAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         var now = Now();
-        await using (var insert = Command(connection,
-            "INSERT INTO accounts (id, name, balance_nanos, total_credits_nanos, total_usage_nanos, created_at) VALUES (@id, @name, @b, @b, 0, @now)", tx))
-        {
-            await insert.With("@id", firstKey.AccountId).With("@name", name).With("@b", initialCreditNanos).With("@now", now).ExecuteNonQueryAsync(ct);
-        }
+        await InsertAccountAsync(connection, tx, firstKey.AccountId, name, initialCreditNanos, now, ct);
         await InsertKeyAsync(connection, tx, firstKey, ct);
         if (initialCreditNanos > 0)
             await InsertCreditTransactionAsync(connection, tx, firstKey.AccountId, initialCreditNanos, initialCreditNanos, "initial credit", Ids.NewTransactionId(), now, ct);
@@ -36,6 +32,20 @@ public sealed partial class SqliteStore
         var applied = await ApplyBatchAsync([new CreditEntry(accountId, amountNanos, Ids.NewTransactionId(), description)], ct);
         if (!applied[0].Applied) throw new KeyNotFoundException($"No account '{accountId}'.");
         return (await GetAccountAsync(accountId, ct))!;
+    }
+
+    private static async Task InsertAccountAsync(SqliteConnection connection, SqliteTransaction tx, string id, string name, long initialCreditNanos, long now, CancellationToken ct)
+    {
+        await using var insert = Command(connection,
+            "INSERT INTO accounts (id, name, balance_nanos, total_credits_nanos, total_usage_nanos, created_at) VALUES (@id, @name, @b, @b, 0, @now)", tx);
+        await insert.With("@id", id).With("@name", name).With("@b", initialCreditNanos).With("@now", now).ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Throws <see cref="KeyNotFoundException"/> unless the account exists, inside the transaction that is about to add to it.</summary>
+    private static async Task RequireAccountAsync(SqliteConnection connection, SqliteTransaction tx, string accountId, CancellationToken ct)
+    {
+        await using var exists = Command(connection, "SELECT 1 FROM accounts WHERE id = @a", tx).With("@a", accountId);
+        if (await exists.ExecuteScalarAsync(ct) is null) throw new KeyNotFoundException($"No account '{accountId}'.");
     }
 
     private static async Task InsertCreditTransactionAsync(SqliteConnection connection, SqliteTransaction tx, string accountId, long amount, long balanceAfter, string? description, string transactionId, long now, CancellationToken ct)
