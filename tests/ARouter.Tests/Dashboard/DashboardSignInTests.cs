@@ -185,3 +185,23 @@ public sealed class LoginsCommandTests
         Assert.Contains(account.Id, overview.MainText);
     }
 }
+
+/// <summary>Sessions are checked against the stored login on every request.</summary>
+public sealed class DashboardSessionTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
+{
+    [Fact]
+    public async Task A_password_change_elsewhere_ends_the_session_at_once()
+    {
+        var email = $"stamp-{Guid.NewGuid():n}@example.com";
+        using var client = await PageClient.SignUpAsync(fixture.Gateway, email);
+        Assert.Equal(200, (await client.GetAsync("/keys")).Status);
+
+        var logins = (ARouter.Storage.ILoginStore)fixture.Gateway.Services.GetService(typeof(ARouter.Storage.ILoginStore))!;
+        var login = (await logins.FindLoginByEmailAsync(email, default))!;
+        await logins.UpdatePasswordAsync(login.Id, login.PasswordHash, "a-new-stamp", default);
+
+        var after = await client.GetAsync("/keys");
+        Assert.Equal(302, after.Status);
+        Assert.Contains("/signin", after.Location);
+    }
+}
