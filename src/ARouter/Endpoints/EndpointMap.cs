@@ -2,6 +2,7 @@ using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Dialects.Anthropic;
 using ARouter.Dialects.Canonical;
+using ARouter.Observability;
 using ARouter.Passthrough;
 using ARouter.Pipeline;
 using ARouter.Storage;
@@ -61,10 +62,8 @@ public static class EndpointMap
         app.MapPost("/api/v1/admin/accounts/{id}/credits", AdminEndpoints.Admin(http => AdminEndpoints.AddCreditsAsync(http, (string)http.Request.RouteValues["id"]!)));
         app.MapGet("/api/v1/admin/accounts/{id}", AdminEndpoints.Admin(http => AdminEndpoints.GetAccountAsync(http, (string)http.Request.RouteValues["id"]!)));
 
-        app.MapGet("/health", () => Results.Json(new HealthStatus("ok"), HealthJsonContext.Default.HealthStatus));
-        app.MapGet("/health/ready", async (IDatabaseHealth database, CancellationToken ct) => await database.IsReadyAsync(ct)
-            ? Results.Json(new HealthStatus("ready"), HealthJsonContext.Default.HealthStatus)
-            : Results.Json(new HealthStatus("database unavailable"), HealthJsonContext.Default.HealthStatus, statusCode: 503));
+        app.MapReadiness();
+        app.MapTelemetry();
 
         app.MapPassthrough();
     }

@@ -1,8 +1,8 @@
-using Npgsql;
+using System.Data.Common;
 
-namespace ARouter.Storage.Postgres;
+namespace ARouter.Storage.Sql;
 
-public sealed partial class PostgresStore
+public abstract partial class SqlStore
 {
     private const string LoginColumns = "id, account_id, email, email_normalized, password_hash, is_admin, security_stamp, created_at, last_sign_in_at";
 
@@ -11,7 +11,12 @@ public sealed partial class PostgresStore
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var now = Now();
-        await InsertAccountAsync(connection, tx, login.AccountId, accountName, initialCreditNanos, now, ct);
+        await ThrowIfLoginTakenAsync(connection, tx, login, ct);
+        await using (var insert = Command(connection,
+            "INSERT INTO accounts (id, name, balance_nanos, total_credits_nanos, total_usage_nanos, created_at) VALUES (@id, @name, @b, @b, 0, @now)", tx))
+        {
+            await insert.With("@id", login.AccountId).With("@name", accountName).With("@b", initialCreditNanos).With("@now", now).ExecuteNonQueryAsync(ct);
+        }
         await InsertLoginAsync(connection, tx, login, ct);
         if (initialCreditNanos > 0)
             await InsertCreditTransactionAsync(connection, tx, login.AccountId, initialCreditNanos, initialCreditNanos, "starting credit", Ids.NewTransactionId(), now, ct);
@@ -23,7 +28,11 @@ public sealed partial class PostgresStore
     {
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await RequireAccountAsync(connection, tx, login.AccountId, ct);
+        await using (var exists = Command(connection, "SELECT 1 FROM accounts WHERE id = @a", tx).With("@a", login.AccountId))
+        {
+            if (await exists.ExecuteScalarAsync(ct) is null) throw new KeyNotFoundException($"No account '{login.AccountId}'.");
+        }
+        await ThrowIfLoginTakenAsync(connection, tx, login, ct);
         await InsertLoginAsync(connection, tx, login, ct);
         await tx.CommitAsync(ct);
     }
@@ -59,22 +68,22 @@ public sealed partial class PostgresStore
         await update.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task InsertLoginAsync(NpgsqlConnection connection, NpgsqlTransaction tx, LoginRecord login, CancellationToken ct)
+    /// <summary>The friendly refusal; the unique indexes still refuse a race between two sign-ups of one email.</summary>
+    private static async Task ThrowIfLoginTakenAsync(DbConnection connection, DbTransaction tx, LoginRecord login, CancellationToken ct)
     {
-        await using var insert = Command(connection, $"INSERT INTO logins ({LoginColumns}) VALUES (@id, @a, @e, @en, @h, @adm, @s, @c, NULL)", tx);
-        insert.With("@id", login.Id).With("@a", login.AccountId).With("@e", login.Email).With("@en", login.EmailNormalized).With("@h", login.PasswordHash)
-            .With("@adm", login.IsAdmin).With("@s", login.SecurityStamp).With("@c", login.CreatedAt.ToUnixTimeMilliseconds());
-        try
-        {
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw new DuplicateLoginException("That email already has a login, or the account already has one.");
-        }
+        await using var taken = Command(connection, "SELECT 1 FROM logins WHERE email_normalized = @e OR account_id = @a", tx)
+            .With("@e", login.EmailNormalized).With("@a", login.AccountId);
+        if (await taken.ExecuteScalarAsync(ct) is not null) throw new DuplicateLoginException("That email already has a login, or the account already has one.");
     }
 
-    private static LoginRecord ReadLogin(NpgsqlDataReader r) => new()
+    private static async Task InsertLoginAsync(DbConnection connection, DbTransaction tx, LoginRecord login, CancellationToken ct)
+    {
+        await using var insert = Command(connection, $"INSERT INTO logins ({LoginColumns}) VALUES (@id, @a, @e, @en, @h, @adm, @s, @c, NULL)", tx);
+        await insert.With("@id", login.Id).With("@a", login.AccountId).With("@e", login.Email).With("@en", login.EmailNormalized).With("@h", login.PasswordHash)
+            .With("@adm", login.IsAdmin).With("@s", login.SecurityStamp).With("@c", login.CreatedAt.ToUnixTimeMilliseconds()).ExecuteNonQueryAsync(ct);
+    }
+
+    private static LoginRecord ReadLogin(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         AccountId = r.GetString(1),

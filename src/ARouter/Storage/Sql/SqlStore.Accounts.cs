@@ -1,15 +1,19 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace ARouter.Storage.Sqlite;
+namespace ARouter.Storage.Sql;
 
-public sealed partial class SqliteStore
+public abstract partial class SqlStore
 {
     public async Task<AccountRecord> CreateAccountAsync(string name, long initialCreditNanos, ApiKeyRecord firstKey, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         var now = Now();
-        await InsertAccountAsync(connection, tx, firstKey.AccountId, name, initialCreditNanos, now, ct);
+        await using (var insert = Command(connection,
+            "INSERT INTO accounts (id, name, balance_nanos, total_credits_nanos, total_usage_nanos, created_at) VALUES (@id, @name, @b, @b, 0, @now)", tx))
+        {
+            await insert.With("@id", firstKey.AccountId).With("@name", name).With("@b", initialCreditNanos).With("@now", now).ExecuteNonQueryAsync(ct);
+        }
         await InsertKeyAsync(connection, tx, firstKey, ct);
         if (initialCreditNanos > 0)
             await InsertCreditTransactionAsync(connection, tx, firstKey.AccountId, initialCreditNanos, initialCreditNanos, "initial credit", Ids.NewTransactionId(), now, ct);
@@ -34,21 +38,7 @@ public sealed partial class SqliteStore
         return (await GetAccountAsync(accountId, ct))!;
     }
 
-    private static async Task InsertAccountAsync(SqliteConnection connection, SqliteTransaction tx, string id, string name, long initialCreditNanos, long now, CancellationToken ct)
-    {
-        await using var insert = Command(connection,
-            "INSERT INTO accounts (id, name, balance_nanos, total_credits_nanos, total_usage_nanos, created_at) VALUES (@id, @name, @b, @b, 0, @now)", tx);
-        await insert.With("@id", id).With("@name", name).With("@b", initialCreditNanos).With("@now", now).ExecuteNonQueryAsync(ct);
-    }
-
-    /// <summary>Throws <see cref="KeyNotFoundException"/> unless the account exists, inside the transaction that is about to add to it.</summary>
-    private static async Task RequireAccountAsync(SqliteConnection connection, SqliteTransaction tx, string accountId, CancellationToken ct)
-    {
-        await using var exists = Command(connection, "SELECT 1 FROM accounts WHERE id = @a", tx).With("@a", accountId);
-        if (await exists.ExecuteScalarAsync(ct) is null) throw new KeyNotFoundException($"No account '{accountId}'.");
-    }
-
-    private static async Task InsertCreditTransactionAsync(SqliteConnection connection, SqliteTransaction tx, string accountId, long amount, long balanceAfter, string? description, string transactionId, long now, CancellationToken ct)
+    protected static async Task InsertCreditTransactionAsync(DbConnection connection, DbTransaction tx, string accountId, long amount, long balanceAfter, string? description, string transactionId, long now, CancellationToken ct)
     {
         await using var insert = Command(connection,
             "INSERT INTO transactions (id, account_id, type, amount_nanos, balance_after_nanos, description, created_at) VALUES (@id, @a, 'credit', @amt, @after, @d, @now)", tx);

@@ -1,6 +1,7 @@
-namespace ARouter.Storage.Sqlite;
+namespace ARouter.Storage.Sql;
 
-public sealed partial class SqliteStore : IActivityStore
+/// <summary>The dashboard's read-only views, in SQL both engines accept.</summary>
+public abstract partial class SqlStore
 {
     private const long MillisPerDay = 86_400_000;
 
@@ -9,8 +10,8 @@ public sealed partial class SqliteStore : IActivityStore
         var since = new DateTimeOffset(fromDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, """
-            SELECT created_at / @day AS d, model, SUM(cost_nanos), COUNT(*) FROM generations
-            WHERE account_id = @a AND created_at >= @since GROUP BY d, model ORDER BY d, model
+            SELECT created_at / @day AS d, model, CAST(SUM(cost_nanos) AS BIGINT), COUNT(*) FROM generations
+            WHERE account_id = @a AND created_at >= @since GROUP BY created_at / @day, model ORDER BY d, model
             """).With("@day", MillisPerDay).With("@a", accountId).With("@since", since);
         await using var r = await select.ExecuteReaderAsync(ct);
         var list = new List<DailyModelSpend>();
@@ -61,13 +62,16 @@ public sealed partial class SqliteStore : IActivityStore
 
     public async Task<IReadOnlyList<AccountSummary>> ListAccountsAsync(string? search, int offset, int limit, CancellationToken ct)
     {
+        // LIKE with the search's own % _ \ escaped; both sides lower-cased, so it is case-insensitive on both engines.
+        var pattern = string.IsNullOrWhiteSpace(search) ? null
+            : "%" + search.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, """
             SELECT a.id, a.name, a.balance_nanos, a.total_credits_nanos, a.created_at, l.email
             FROM accounts a LEFT JOIN logins l ON l.account_id = a.id
-            WHERE @q IS NULL OR instr(lower(a.id), @q) > 0 OR instr(lower(a.name), @q) > 0 OR instr(coalesce(l.email_normalized, ''), @q) > 0
+            WHERE @q IS NULL OR lower(a.id) LIKE @q ESCAPE '\' OR lower(a.name) LIKE @q ESCAPE '\' OR coalesce(l.email_normalized, '') LIKE @q ESCAPE '\'
             ORDER BY a.created_at DESC, a.id DESC LIMIT @n OFFSET @o
-            """).With("@q", string.IsNullOrWhiteSpace(search) ? null : search.Trim().ToLowerInvariant()).With("@n", limit).With("@o", offset);
+            """).With("@q", pattern).With("@n", limit).With("@o", offset);
         await using var r = await select.ExecuteReaderAsync(ct);
         var list = new List<AccountSummary>();
         while (await r.ReadAsync(ct))
