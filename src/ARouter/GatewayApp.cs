@@ -8,6 +8,7 @@ using ARouter.Observability;
 using ARouter.Passthrough;
 using ARouter.Pipeline;
 using ARouter.Routing;
+using ARouter.Scaling;
 using ARouter.Storage;
 using ARouter.Storage.Sqlite;
 using ARouter.Upstream;
@@ -124,6 +125,7 @@ public static class GatewayApp
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();
         services.AddPassthrough(configuration);
+        services.AddScaling(configuration);
     }
 
     /// <summary>Creates the schema if needed; run before serving.</summary>

@@ -62,16 +62,15 @@ public static class EndpointMap
         app.MapGet("/api/v1/admin/accounts/{id}", AdminEndpoints.Admin(http => AdminEndpoints.GetAccountAsync(http, (string)http.Request.RouteValues["id"]!)));
 
         app.MapGet("/health", () => Results.Json(new HealthStatus("ok"), HealthJsonContext.Default.HealthStatus));
-        app.MapGet("/health/ready", async (IDatabaseHealth database, CancellationToken ct) => await database.IsReadyAsync(ct)
-            ? Results.Json(new HealthStatus("ready"), HealthJsonContext.Default.HealthStatus)
-            : Results.Json(new HealthStatus("database unavailable"), HealthJsonContext.Default.HealthStatus, statusCode: 503));
+        app.MapGet("/health/ready", Readiness.CheckAsync);
 
         app.MapPassthrough();
     }
 }
 
-public sealed record HealthStatus(string Status);
+public sealed record HealthStatus(string Status, IReadOnlyDictionary<string, string>? Checks = null);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(HealthStatus))]
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class HealthJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

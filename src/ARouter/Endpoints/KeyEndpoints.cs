@@ -67,7 +67,7 @@ public sealed class KeyEndpoints(IKeyStore store, KeyAuthenticator authenticator
             Disabled = fields.Disabled ?? key.Disabled,
         };
         var stored = await store.UpdateKeyAsync(changed, request.Aborted);
-        authenticator.Invalidate(key.KeyHash);
+        authenticator.Changed(key.KeyHash);
         return stored is null ? NoSuchKey(id) : await WriteOneAsync(request, stored, null, 200);
     }
 
@@ -76,7 +76,7 @@ public sealed class KeyEndpoints(IKeyStore store, KeyAuthenticator authenticator
         if (RequireManagement(request) is { } denied) return denied;
         var revoked = await store.RevokeKeyAsync(request.Caller.AccountId, id, request.Aborted);
         if (revoked is null) return NoSuchKey(id);
-        authenticator.Invalidate(revoked.KeyHash);
+        authenticator.Changed(revoked.KeyHash);
         await AccountEndpoints.WriteJsonAsync(request.Http, json =>
         {
             json.WriteStartObject();

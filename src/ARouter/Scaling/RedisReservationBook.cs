@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using ARouter.Billing;
+using ARouter.Observability;
+using ARouter.Storage;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace ARouter.Scaling;
+
+/// <summary>
+/// Holds in-flight credit in Redis, so every instance counts every other instance's holds: a hold is
+/// granted only if the account's committed balance minus all live holds (and the key's limit minus its
+/// usage and holds) covers it, in one Lua script. The committed balance comes from the database, the only
+/// truth: Redis keeps the last value read for a moment and forgets it whenever any instance commits a
+/// change to the account (an epoch counter guards the read against a commit that lands meanwhile). Holds
+/// carry a lease that this instance renews while the request runs, so a crashed instance strands nothing
+/// for longer than the lease. When Redis cannot answer, holding fails closed (<see cref="ReserveStatus.Unavailable"/>).
+/// See docs/architecture.md, "Many instances".
+/// </summary>
+public sealed class RedisReservationBook(RedisConnection redis, ILedgerStore ledgerStore, IKeyStore keyStore, ILogger<RedisReservationBook> logger) : IReservationBook
+{
+    public const string LedgerChannel = "ledger";
+    private const int FreshReadAttempts = 8;
+    private const long MaxExact = (1L << 53) - 1;
+
+    /// <summary>Holds of this instance still in flight (including settled ones waiting for their commit), by generation id.</summary>
+    private readonly ConcurrentDictionary<string, string> _inFlight = new(StringComparer.Ordinal);
+
+    private long LeaseMs => redis.Options.ReservationLeaseSeconds * 1000L;
+
+    public async ValueTask<HoldDecision> HoldAsync(HoldRequest request, CancellationToken ct)
+    {
+        var accountId = request.Account.AccountId;
+        var keys = Keys(accountId);
+        var limit = request.KeyLimit is { } l ? Exact(l.LimitNanos) : "";
+        RedisValue seen = "", balance = "", used = "";
+        try
+        {
+            for (var attempt = 0; attempt < FreshReadAttempts; attempt++)
+            {
+                var answer = (RedisResult[])(await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisReservationScripts.Hold, keys,
+                    [request.GenerationId, request.AmountNanos, request.KeyId, limit, LeaseMs, seen, balance, used, redis.Options.KnownBalanceMs])))!;
+                var status = (long)answer[0];
+                var available = (long)answer[1];
+                switch (status)
+                {
+                    case 1:
+                        _inFlight[request.GenerationId] = accountId;
+                        return new HoldDecision(ReserveStatus.Reserved, available);
+                    case 2: return new HoldDecision(ReserveStatus.InsufficientCredits, available);
+                    case 3: return new HoldDecision(ReserveStatus.KeyLimitReached, available);
+                }
+                // Redis does not know the balance (or a commit just made it stale): read the truth and offer it
+                // together with the epoch seen before reading, which the script accepts only if nothing committed since.
+                seen = (long)answer[2];
+                if (await ledgerStore.GetBalanceAsync(accountId, ct) is not { } committed) return new HoldDecision(ReserveStatus.UnknownAccount, 0);
+                balance = Exact(committed);
+                if (request.KeyLimit is { } keyLimit)
+                    used = Exact((await keyStore.GetKeyAsync(accountId, request.KeyId, ct))?.UsageNanos ?? keyLimit.UsedNanos);
+            }
+            Log.ReservationContended(logger, accountId, FreshReadAttempts);
+            return new HoldDecision(ReserveStatus.Unavailable, 0);
+        }
+        catch (RedisUnavailableException)
+        {
+            return new HoldDecision(ReserveStatus.Unavailable, 0);
+        }
+    }
+
+    public async ValueTask<long> SettleAsync(Reservation reservation, long costNanos)
+    {
+        var account = reservation.Account;
+        var limit = reservation.KeySpend is { } spend ? Exact(spend.LimitNanos) : "";
+        long charge;
+        try
+        {
+            charge = (long)(await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisReservationScripts.Settle, Keys(account.AccountId),
+                [reservation.GenerationId, Math.Clamp(costNanos, 0, MaxExact), reservation.KeyId, limit, LeaseMs])));
+        }
+        catch (RedisUnavailableException)
+        {
+            // The request ran; it is charged whatever Redis says. Without Redis the cap is this process's view
+            // (the database caps at the balance again). The hold is no longer renewed and expires by its lease.
+            _inFlight.TryRemove(reservation.GenerationId, out _);
+            lock (account)
+            {
+                var ceiling = Math.Max(0, account.Balance);
+                if (reservation.KeySpend is { } own) ceiling = Math.Min(ceiling, Math.Max(0, own.LimitNanos - own.UsedNanos));
+                charge = Math.Clamp(costNanos, 0, ceiling);
+            }
+        }
+        account.AddPending(charge, reservation.KeySpend);
+        return charge;
+    }
+
+    public void Committed(Reservation reservation)
+    {
+        _inFlight.TryRemove(reservation.GenerationId, out _);
+        var accountId = reservation.Account.AccountId;
+        redis.Forget(db => db.ScriptEvaluateAsync(RedisReservationScripts.Committed, Keys(accountId),
+            [redis.Channel(LedgerChannel).ToString(), accountId + " " + redis.InstanceId, reservation.GenerationId]));
+    }
+
+    public void BalanceChanged(string accountId)
+        => redis.Forget(db => db.ScriptEvaluateAsync(RedisReservationScripts.Committed, Keys(accountId), [redis.Channel(LedgerChannel).ToString(), accountId + " " + redis.InstanceId]));
+
+    public void Release(Reservation reservation)
+    {
+        _inFlight.TryRemove(reservation.GenerationId, out _);
+        redis.Forget(db => db.ScriptEvaluateAsync(RedisReservationScripts.Release, Keys(reservation.Account.AccountId), [reservation.GenerationId]));
+    }
+
+    /// <summary>Extends the lease of every hold still in flight here; called by <see cref="RedisLeaseRenewer"/>.</summary>
+    internal async Task RenewAsync()
+    {
+        foreach (var account in _inFlight.GroupBy(h => h.Value, h => h.Key, StringComparer.Ordinal))
+        {
+            RedisValue[] args = [LeaseMs, .. account.Select(id => (RedisValue)id)];
+            await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisReservationScripts.Renew, Keys(account.Key), args));
+        }
+    }
+
+    internal int InFlight => _inFlight.Count;
+
+    private RedisKey[] Keys(string accountId)
+    {
+        var tag = "{" + accountId + "}:";
+        return [redis.Key(tag + "holds"), redis.Key(tag + "leases"), redis.Key(tag + "known"), redis.Key(tag + "epoch")];
+    }
+
+    /// <summary>Lua counts in doubles: amounts beyond 2^53 nano-USD are held as 2^53, which only ever refuses sooner.</summary>
+    private static string Exact(long nanos) => Math.Clamp(nanos, 0, MaxExact).ToString(CultureInfo.InvariantCulture);
+}
