@@ -17,8 +17,8 @@ public interface IReservationBook
     /// </summary>
     ValueTask<long> SettleAsync(Reservation reservation, long costNanos);
 
-    /// <summary>The charge is in the database: whatever the book still holds for it can go.</summary>
-    void Committed(Reservation reservation);
+    /// <summary>The charge is in the database (which left <paramref name="balanceAfterNanos"/>; null when not applied): whatever the book still holds for it can go.</summary>
+    void Committed(Reservation reservation, long? balanceAfterNanos);
 
     /// <summary>Credit was added to the account (committed): any copy of its balance the book keeps is stale.</summary>
     void BalanceChanged(string accountId);

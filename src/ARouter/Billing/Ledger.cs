@@ -74,7 +74,7 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
         var write = writer.WriteAsync(entry, applied =>
         {
             OnChargeCommitted(account, charge, applied);
-            _book.Committed(reservation);
+            _book.Committed(reservation, applied.Applied ? applied.BalanceAfterNanos : null);
         });
         var finished = await Task.WhenAny(write, Task.Delay(DurableWait));
         if (finished != write) Log.LedgerSlow(logger, reservation.GenerationId);

@@ -37,7 +37,7 @@ public sealed class LocalReservationBook : IReservationBook
         }
     }
 
-    public void Committed(Reservation reservation) { }
+    public void Committed(Reservation reservation, long? balanceAfterNanos) { }
 
     public void BalanceChanged(string accountId) { }
 

@@ -15,7 +15,9 @@ public sealed class RedisConnection : IAsyncDisposable
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly RedisOptions _options;
     private readonly ILogger _logger;
+    private const int TimeoutsBeforeDown = 3;
     private long _skipUntil;
+    private int _timeoutsInARow;
     private int _down;
 
     private RedisConnection(ConnectionMultiplexer multiplexer, RedisOptions options, ILogger logger)
@@ -63,21 +65,31 @@ public sealed class RedisConnection : IAsyncDisposable
         try
         {
             var result = await call(Database).WaitAsync(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs));
+            Volatile.Write(ref _timeoutsInARow, 0);
             if (Volatile.Read(ref _down) == 1) MarkUp();
             return result;
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
-            MarkDown(e.GetType().Name);
+            // A lost connection counts at once; a timeout may be this process being busy, so only a run of them does.
+            if (e is not TimeoutException || Interlocked.Increment(ref _timeoutsInARow) >= TimeoutsBeforeDown) MarkDown(e.GetType().Name);
             throw new RedisUnavailableException();
         }
     }
 
-    /// <summary>A call nobody waits for (releasing a hold): a failure is only noted, the lease cleans up.</summary>
+    /// <summary>
+    /// A call nobody waits for (releasing a hold): a failure is only noted, the lease cleans up. Sent even in the
+    /// pause after a failure, since it may undo what a call that timed out did after all; while disconnected it fails at once.
+    /// </summary>
     public void Forget(Func<IDatabase, Task> call)
     {
-        if (!IsUsable) return;
-        _ = RunAsync(async db => { await call(db); return true; }).ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        _ = RunUncheckedAsync(call).ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    private async Task<bool> RunUncheckedAsync(Func<IDatabase, Task> call)
+    {
+        await call(Database).WaitAsync(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs));
+        return true;
     }
 
     public async Task<bool> PingAsync()

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using ARouter.Billing;
 using ARouter.Observability;
-using ARouter.Storage;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -12,13 +12,14 @@ namespace ARouter.Scaling;
 /// Holds in-flight credit in Redis, so every instance counts every other instance's holds: a hold is
 /// granted only if the account's committed balance minus all live holds (and the key's limit minus its
 /// usage and holds) covers it, in one Lua script. The committed balance comes from the database, the only
-/// truth: Redis keeps the last value read for a moment and forgets it whenever any instance commits a
-/// change to the account (an epoch counter guards the read against a commit that lands meanwhile). Holds
+/// truth: Redis keeps the last value read for a moment, lowered by every committed charge to the balance
+/// the database left, and forgotten when credit is added (an epoch counter guards a read against a change
+/// that lands meanwhile). Holds
 /// carry a lease that this instance renews while the request runs, so a crashed instance strands nothing
 /// for longer than the lease. When Redis cannot answer, holding fails closed (<see cref="ReserveStatus.Unavailable"/>).
 /// See docs/architecture.md, "Many instances".
 /// </summary>
-public sealed class RedisReservationBook(RedisConnection redis, ILedgerStore ledgerStore, IKeyStore keyStore, ILogger<RedisReservationBook> logger) : IReservationBook
+public sealed class RedisReservationBook(RedisConnection redis, DatabaseBalanceReads reads, ILogger<RedisReservationBook> logger) : IReservationBook
 {
     public const string LedgerChannel = "ledger";
     private const int FreshReadAttempts = 8;
@@ -54,16 +55,18 @@ public sealed class RedisReservationBook(RedisConnection redis, ILedgerStore led
                 // Redis does not know the balance (or a commit just made it stale): read the truth and offer it
                 // together with the epoch seen before reading, which the script accepts only if nothing committed since.
                 seen = (long)answer[2];
-                if (await ledgerStore.GetBalanceAsync(accountId, ct) is not { } committed) return new HoldDecision(ReserveStatus.UnknownAccount, 0);
-                balance = Exact(committed);
-                if (request.KeyLimit is { } keyLimit)
-                    used = Exact((await keyStore.GetKeyAsync(accountId, request.KeyId, ct))?.UsageNanos ?? keyLimit.UsedNanos);
+                var (committed, usage) = await reads.ReadAsync(accountId, request.KeyLimit is null ? null : request.KeyId, Stopwatch.GetTimestamp(), ct);
+                if (committed is null) return new HoldDecision(ReserveStatus.UnknownAccount, 0);
+                balance = Exact(committed.Value);
+                if (request.KeyLimit is { } keyLimit) used = Exact(usage ?? keyLimit.UsedNanos);
             }
             Log.ReservationContended(logger, accountId, FreshReadAttempts);
             return new HoldDecision(ReserveStatus.Unavailable, 0);
         }
         catch (RedisUnavailableException)
         {
+            // A call that timed out may still have run: give back whatever it may have held.
+            redis.Forget(db => db.ScriptEvaluateAsync(RedisReservationScripts.Release, Keys(accountId), [request.GenerationId]));
             return new HoldDecision(ReserveStatus.Unavailable, 0);
         }
     }
@@ -94,16 +97,23 @@ public sealed class RedisReservationBook(RedisConnection redis, ILedgerStore led
         return charge;
     }
 
-    public void Committed(Reservation reservation)
+    public void Committed(Reservation reservation, long? balanceAfterNanos)
     {
         _inFlight.TryRemove(reservation.GenerationId, out _);
-        var accountId = reservation.Account.AccountId;
-        redis.Forget(db => db.ScriptEvaluateAsync(RedisReservationScripts.Committed, Keys(accountId),
-            [redis.Channel(LedgerChannel).ToString(), accountId + " " + redis.InstanceId, reservation.GenerationId]));
+        // Redis cannot follow a key's usage from a balance, so a charge to a key with a limit makes it read both again.
+        var forget = reservation.KeySpend is not null;
+        SendCommitted(reservation.Account.AccountId, balanceAfterNanos is { } after ? Exact(after) : "", forget, reservation.GenerationId);
     }
 
-    public void BalanceChanged(string accountId)
-        => redis.Forget(db => db.ScriptEvaluateAsync(RedisReservationScripts.Committed, Keys(accountId), [redis.Channel(LedgerChannel).ToString(), accountId + " " + redis.InstanceId]));
+    public void BalanceChanged(string accountId) => SendCommitted(accountId, "", forget: true, null);
+
+    private void SendCommitted(string accountId, string balanceAfter, bool forget, string? generationId)
+    {
+        RedisValue[] args = generationId is null
+            ? [redis.Channel(LedgerChannel).ToString(), accountId + " " + redis.InstanceId, balanceAfter, forget ? "1" : "0", redis.Options.KnownBalanceMs]
+            : [redis.Channel(LedgerChannel).ToString(), accountId + " " + redis.InstanceId, balanceAfter, forget ? "1" : "0", redis.Options.KnownBalanceMs, generationId];
+        redis.Forget(db => db.ScriptEvaluateAsync(RedisReservationScripts.Committed, Keys(accountId), args));
+    }
 
     public void Release(Reservation reservation)
     {

@@ -5,7 +5,8 @@ namespace ARouter.Scaling;
 /// (all keys share the account's hash tag): KEYS[1] <c>holds</c> (hash: generation id → "amount keyId"),
 /// KEYS[2] <c>leases</c> (sorted set: generation id → expiry, ms of Redis's clock), KEYS[3] <c>known</c>
 /// (hash: the balance and key usages last read from the database, with a short TTL), KEYS[4] <c>epoch</c>
-/// (bumped whenever the database changed under <c>known</c>). Amounts are nano-USD; Lua's numbers are
+/// (bumped whenever Redis forgets <c>known</c> because the balance may have risen or a dead instance's
+/// charge may be missing from it; a read from the database is accepted only if the epoch did not move meanwhile). Amounts are nano-USD; Lua's numbers are
 /// doubles, exact below 2^53 (about 9 million USD), which the caller clamps to.
 /// </summary>
 internal static class RedisReservationScripts
@@ -53,7 +54,8 @@ internal static class RedisReservationScripts
         local current = tonumber(redis.call('GET', epoch) or '0')
         if freshBalance ~= '' then
           if tonumber(seen) ~= current then return {0, 0, current} end
-          redis.call('HSET', known, 'balance', freshBalance)
+          local had = redis.call('HGET', known, 'balance')
+          if (not had) or tonumber(freshBalance) < tonumber(had) then redis.call('HSET', known, 'balance', freshBalance) end
           if freshUsed ~= '' then redis.call('HSET', known, 'used:' .. keyId, freshUsed) end
           redis.call('PEXPIRE', known, knownMs)
         end
@@ -105,14 +107,30 @@ internal static class RedisReservationScripts
         return charge
         """;
 
-    /// <summary>ARGV: channel, message (account id and instance), then the ids whose charges are committed. The database moved: drop what Redis knew of it and tell the other instances.</summary>
+    /// <summary>
+    /// ARGV: channel, message (account id and instance), the balance the database left ('' when unknown), '1' to
+    /// forget what Redis knows (credit added, or a key whose usage Redis cannot follow), known ms, then the ids whose
+    /// charges are committed. A charge only lowers the balance, so the known balance becomes the lower of the two:
+    /// whatever order instances' commits arrive in, Redis never believes in more than the database holds.
+    /// </summary>
     public const string Committed = Prelude + """
-        for i = 3, #ARGV do
+        local after, forget, knownMs = ARGV[3], ARGV[4], tonumber(ARGV[5])
+        for i = 6, #ARGV do
           redis.call('HDEL', holds, ARGV[i])
           redis.call('ZREM', leases, ARGV[i])
         end
-        redis.call('DEL', known)
-        redis.call('INCR', epoch)
+        if forget == '1' or after == '' then
+          redis.call('DEL', known)
+          redis.call('INCR', epoch)
+        else
+          local had = redis.call('HGET', known, 'balance')
+          if not had then
+            redis.call('HSET', known, 'balance', after)
+            redis.call('PEXPIRE', known, knownMs)
+          elseif tonumber(after) < tonumber(had) then
+            redis.call('HSET', known, 'balance', after)
+          end
+        end
         redis.call('PUBLISH', ARGV[1], ARGV[2])
         return 1
         """;

@@ -26,6 +26,7 @@ public static class ScalingServices
         services.AddSingleton(sp => RedisConnection.Connect(endpoint, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Redis")));
         services.AddSingleton<GcraRateLimiter>();
         services.AddSingleton<IRateLimiter, RedisRateLimiter>();
+        services.AddSingleton<DatabaseBalanceReads>();
         services.AddSingleton<RedisReservationBook>();
         services.AddSingleton<IReservationBook>(sp => sp.GetRequiredService<RedisReservationBook>());
         services.AddSingleton<ICacheChangeBroadcast, RedisChangeBroadcast>();
