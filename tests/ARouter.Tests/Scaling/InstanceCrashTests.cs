@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Infrastructure;
+
+namespace ARouter.Tests.Scaling;
+
+/// <summary>Leases short enough for a test: a dead instance's holds lapse within a few seconds.</summary>
+public sealed class TwoGatewaysWithShortLeases : TwoGateways
+{
+    public const int Lease = 6;
+    protected override int LeaseSeconds => Lease;
+}
+
+/// <summary>An instance killed outright mid-load (SIGKILL, no draining) loses no charge it acknowledged and strands no credit.</summary>
+public sealed class InstanceCrashTests(TwoGatewaysWithShortLeases fixture) : IClassFixture<TwoGatewaysWithShortLeases>
+{
+    private GatewayHost A => fixture.A;
+
+    [NeedsRedisFact]
+    public async Task An_instance_killed_mid_load_loses_no_settled_charge_and_its_holds_lapse_with_their_lease()
+    {
+        var account = await A.CreateAccountAsync(5.05m);
+        // Slow streams (mistral) hold credit on the doomed instance while quick requests (deepseek) settle on it.
+        fixture.Fakes.Script("mistral", FakeScript.Default with { CompletionTokens = TwoGateways.FlatMaxTokens, Chunks = 60, ChunkDelay = TimeSpan.FromSeconds(1) });
+        await using var doomed = await GatewayProcess.StartAsync(fixture.Configuration());
+
+        var streams = new List<HttpResponseMessage>();
+        for (var i = 0; i < 10; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(GatewayWithFakes.ChatBody(TwoGateways.SlowFlatModel, stream: true, maxTokens: TwoGateways.FlatMaxTokens), System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new("Bearer", account.Key);
+            var response = await doomed.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            streams.Add(response);
+        }
+
+        // Quick requests keep arriving until the kill; every one answered with a cost must survive it.
+        var settled = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(TwoGateways.FlatBody(), System.Text.Encoding.UTF8, "application/json") };
+                    request.Headers.Authorization = new("Bearer", account.Key);
+                    using var response = await doomed.Client.SendAsync(request);
+                    if (response.StatusCode != HttpStatusCode.OK) continue;
+                    using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    if (json.RootElement.GetProperty("usage").GetProperty("cost").GetDecimal() == TwoGateways.FlatCost) settled.Add(json.RootElement.GetProperty("id").GetString()!);
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+                {
+                    return;
+                }
+            }
+        })).ToList();
+        var clock = Stopwatch.StartNew();
+        while (settled.Count < 10 && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
+        Assert.True(settled.Count >= 10, "the doomed instance did not settle requests");
+        await doomed.KillAsync();
+        stop.Cancel();
+        await Task.WhenAll(workers);
+        foreach (var stream in streams) stream.Dispose();
+
+        // No acknowledged charge was lost (a request charged just before the kill may not have had its answer yet).
+        var beforeLapse = (await TwoGateways.TransactionsAsync(A, account.Key)).Where(t => t.GetProperty("type").GetString() == "charge").ToList();
+        var settledIds = settled.ToHashSet();
+        Assert.Superset(settledIds, beforeLapse.Select(c => c.GetProperty("generation_id").GetString()!).ToHashSet());
+
+        // The ten streams' holds (1.00) outlive their instance for up to one lease: the whole balance cannot be held meanwhile.
+        var available = 5.05m + beforeLapse.Sum(c => c.GetProperty("amount").GetDecimal());
+        var all = (int)(available / 0.001m);
+        var (whileHeld, _) = await A.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody(maxTokens: all));
+        Assert.Equal(402, whileHeld);
+
+        // After the lease nothing is held any more: the whole balance can be reserved again.
+        var lapsed = Stopwatch.StartNew();
+        int status;
+        do
+        {
+            await Task.Delay(250);
+            (status, _) = await A.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody(maxTokens: all));
+        } while (status == 402 && lapsed.Elapsed < TimeSpan.FromSeconds(TwoGatewaysWithShortLeases.Lease * 4));
+        Assert.Equal(200, status);
+
+        // The ledger adds up: the charges before the kill plus the one just made, nothing else.
+        var charges = (await TwoGateways.TransactionsAsync(A, account.Key)).Where(t => t.GetProperty("type").GetString() == "charge").ToList();
+        Assert.Equal(beforeLapse.Count + 1, charges.Count);
+        var total = charges.Sum(c => -c.GetProperty("amount").GetDecimal());
+        Assert.Equal(TwoGateways.FlatCost * charges.Count, total);
+        await Eventually(async () => await A.BalanceAsync(account.Key) == 5.05m - total);
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the condition did not hold within 20 s");
+            await Task.Delay(100);
+        }
+    }
+}
