@@ -57,7 +57,8 @@ internal static class RedisReservationScripts
           local had = redis.call('HGET', known, 'balance')
           if (not had) or tonumber(freshBalance) < tonumber(had) then redis.call('HSET', known, 'balance', freshBalance) end
           if freshUsed ~= '' then redis.call('HSET', known, 'used:' .. keyId, freshUsed) end
-          redis.call('PEXPIRE', known, knownMs)
+          -- Only a new copy gets a lifetime: refreshing it would let a too-low balance (credit added elsewhere) linger.
+          if redis.call('PTTL', known) < 0 then redis.call('PEXPIRE', known, knownMs) end
         end
         local balance = redis.call('HGET', known, 'balance')
         if not balance then return {0, 0, current} end

@@ -85,6 +85,31 @@ public sealed class RedisOutageTests(TwoGateways fixture) : IClassFixture<TwoGat
         await Eventually(async () => await A.BalanceAsync(account.Key) == 0.7m);
     }
 
+    [NeedsRedisFact]
+    public async Task A_hung_Redis_costs_a_request_at_most_its_timeout_and_then_is_skipped_until_it_answers_again()
+    {
+        var account = await A.CreateAccountAsync(1);
+        Assert.Equal(200, (await B.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody())).Status);
+
+        await fixture.Redis.PauseAsync();
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var (status, json, took) = await TimedAsync(i % 2 == 0 ? A : B, "/v1/chat/completions", account.Key, TwoGateways.FlatBody());
+                Assert.Equal(503, status);
+                Assert.Equal("reservations_unavailable", json.GetProperty("error").GetProperty("code").GetString());
+                Assert.True(took < NoHang, $"request {i} took {took}");
+            }
+        }
+        finally
+        {
+            await fixture.Redis.ResumeAsync();
+        }
+        await Eventually(async () => (await A.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody())).Status == 200);
+        await Eventually(async () => await B.BalanceAsync(account.Key) == 0.8m);
+    }
+
     private static async Task Eventually(Func<Task<bool>> condition)
     {
         var clock = Stopwatch.StartNew();

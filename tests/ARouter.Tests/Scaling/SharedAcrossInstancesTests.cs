@@ -85,6 +85,29 @@ public sealed class SharedAcrossInstancesTests(TwoGateways fixture) : IClassFixt
     }
 
     [NeedsRedisFact]
+    public async Task A_key_s_spend_limit_holds_across_both_instances_under_concurrent_requests()
+    {
+        var account = await A.CreateAccountAsync(5);
+        // 0.25 affords two requests of 0.10 on this key; the account could pay for fifty.
+        var (id, key) = await CreateKeyAsync(account, new { name = "capped", limit = 0.25 });
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            var gateway = i % 2 == 0 ? A : B;
+            var (status, json) = await gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", key, TwoGateways.FlatBody());
+            return (status, json);
+        }));
+        Assert.Equal(2, results.Count(r => r.status == 200));
+        Assert.All(results.Where(r => r.status != 200), r =>
+        {
+            Assert.Equal(402, r.status);
+            Assert.Contains("spend limit", r.json.GetProperty("error").GetProperty("message").GetString());
+        });
+        var (_, listed) = await A.SendJsonAsync(HttpMethod.Get, $"/api/v1/keys/{id}", account.Key);
+        Assert.Equal(0.2m, listed.GetProperty("data").GetProperty("usage").GetDecimal());
+        await Eventually(async () => await A.BalanceAsync(account.Key) == 4.8m);
+    }
+
+    [NeedsRedisFact]
     public async Task A_key_disabled_through_one_instance_is_refused_by_the_other_within_a_second()
     {
         var account = await A.CreateAccountAsync(5);
