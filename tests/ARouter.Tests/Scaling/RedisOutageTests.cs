@@ -30,7 +30,7 @@ public sealed class RedisOutageTests(TwoGateways fixture) : IClassFixture<TwoGat
     {
         var account = await A.CreateAccountAsync(1);
         Assert.Equal(200, (await A.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody())).Status);
-        await Eventually(async () => await B.BalanceAsync(account.Key) == 0.9m);
+        await TwoGateways.Eventually(async () => await B.BalanceAsync(account.Key) == 0.9m);
         var upstreamCalls = fixture.Fakes.RequestsTo("deepseek").Count;
 
         await fixture.Redis.StopAsync();
@@ -68,8 +68,7 @@ public sealed class RedisOutageTests(TwoGateways fixture) : IClassFixture<TwoGat
             using var ready = await A.Client.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             using var readiness = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
-            Assert.Equal("unavailable", readiness.RootElement.GetProperty("checks").GetProperty("redis").GetString());
-            Assert.Equal("ok", readiness.RootElement.GetProperty("checks").GetProperty("database").GetString());
+            Assert.Equal("redis unavailable", readiness.RootElement.GetProperty("status").GetString());
         }
         finally
         {
@@ -78,11 +77,11 @@ public sealed class RedisOutageTests(TwoGateways fixture) : IClassFixture<TwoGat
 
         // Back: both instances reserve through Redis again (its data is gone; balances come from the database).
         foreach (var gateway in new[] { A, B })
-            await Eventually(async () => (await gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody())).Status == 200);
+            await TwoGateways.Eventually(async () => (await gateway.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody())).Status == 200);
         using (var readyAgain = await B.Client.GetAsync("/health/ready")) Assert.Equal(HttpStatusCode.OK, readyAgain.StatusCode);
         var charges = (await TwoGateways.TransactionsAsync(A, account.Key)).Where(t => t.GetProperty("type").GetString() == "charge").ToList();
         Assert.Equal(3, charges.Count);
-        await Eventually(async () => await A.BalanceAsync(account.Key) == 0.7m);
+        await TwoGateways.Eventually(async () => await A.BalanceAsync(account.Key) == 0.7m);
     }
 
     [NeedsRedisFact]
@@ -106,17 +105,7 @@ public sealed class RedisOutageTests(TwoGateways fixture) : IClassFixture<TwoGat
         {
             await fixture.Redis.ResumeAsync();
         }
-        await Eventually(async () => (await A.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody())).Status == 200);
-        await Eventually(async () => await B.BalanceAsync(account.Key) == 0.8m);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the condition did not hold within 20 s");
-            await Task.Delay(100);
-        }
+        await TwoGateways.Eventually(async () => (await A.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody())).Status == 200);
+        await TwoGateways.Eventually(async () => await B.BalanceAsync(account.Key) == 0.8m);
     }
 }

@@ -76,7 +76,7 @@ public sealed class SharedAcrossInstancesTests(TwoGateways fixture) : IClassFixt
             Assert.Equal(2.00m, charged);
             // Both instances show the balance the database holds: credits minus the sum of the charges, never below zero.
             foreach (var gateway in new[] { A, B })
-                await Eventually(async () => await gateway.BalanceAsync(account.Key) == 2.05m - charged);
+                await TwoGateways.Eventually(async () => await gateway.BalanceAsync(account.Key) == 2.05m - charged);
         }
         finally
         {
@@ -104,7 +104,7 @@ public sealed class SharedAcrossInstancesTests(TwoGateways fixture) : IClassFixt
         });
         var (_, listed) = await A.SendJsonAsync(HttpMethod.Get, $"/api/v1/keys/{id}", account.Key);
         Assert.Equal(0.2m, listed.GetProperty("data").GetProperty("usage").GetDecimal());
-        await Eventually(async () => await A.BalanceAsync(account.Key) == 4.8m);
+        await TwoGateways.Eventually(async () => await A.BalanceAsync(account.Key) == 4.8m);
     }
 
     [NeedsRedisFact]
@@ -132,16 +132,6 @@ public sealed class SharedAcrossInstancesTests(TwoGateways fixture) : IClassFixt
             Assert.Equal(401, seen);
             Assert.Contains("disabled", body.GetProperty("error").GetProperty("message").GetString());
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"B refused the key only after {clock.ElapsedMilliseconds} ms");
-        }
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the condition did not hold within 10 s");
-            await Task.Delay(50);
         }
     }
 }

@@ -80,6 +80,17 @@ public class TwoGateways : IAsyncLifetime
         return all;
     }
 
+    /// <summary>Waits for what another instance or a reconnect makes true soon, with room for a loaded machine.</summary>
+    public static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the condition did not hold within 20 s");
+            await Task.Delay(100);
+        }
+    }
+
     private static string FlatCatalog()
     {
         static object Model(string id, string provider) => new Dictionary<string, object?>
