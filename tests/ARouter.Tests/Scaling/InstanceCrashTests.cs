@@ -95,4 +95,37 @@ public sealed class InstanceCrashTests(TwoGatewaysWithShortLeases fixture) : ICl
         Assert.Equal(TwoGateways.FlatCost * charges.Count, total);
         await TwoGateways.Eventually(async () => await A.BalanceAsync(account.Key) == 5.05m - total);
     }
+
+    [NeedsRedisFact]
+    public async Task A_stream_longer_than_the_lease_keeps_its_hold_on_every_instance_until_it_is_charged()
+    {
+        var account = await A.CreateAccountAsync(1.05m);
+        // One stream of about 2.5 leases on A; its 0.10 hold must not lapse while it runs.
+        fixture.Fakes.Script("mistral", FakeScript.Default with { CompletionTokens = TwoGateways.FlatMaxTokens, Chunks = 15, ChunkDelay = TimeSpan.FromSeconds(1) });
+        var streaming = Task.Run(async () =>
+        {
+            using var request = A.Request(HttpMethod.Post, "/v1/chat/completions", account.Key, GatewayWithFakes.ChatBody(TwoGateways.SlowFlatModel, stream: true, maxTokens: TwoGateways.FlatMaxTokens));
+            using var response = await A.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await GatewayWithFakes.ReadSseAsync(response);
+        });
+
+        // Everything but the hold (0.95) is what B may hold, the whole time: 0.96 is refused, 0.95 would do.
+        var clock = Stopwatch.StartNew();
+        var refusals = 0;
+        while (!streaming.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(TwoGatewaysWithShortLeases.Lease * 2.2))
+        {
+            var (status, json) = await fixture.B.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody(maxTokens: 960));
+            Assert.True(status == 402, $"after {clock.Elapsed} B could hold more than the stream left: {status} {json}");
+            refusals++;
+            await Task.Delay(500);
+        }
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(TwoGatewaysWithShortLeases.Lease * 2), "the stream ended before outliving two leases");
+
+        var events = await streaming;
+        Assert.Contains(events, e => e.Contains("\"cost\""));
+        Assert.Equal("[DONE]", events[^1]);
+        await TwoGateways.Eventually(async () => await fixture.B.BalanceAsync(account.Key) == 0.95m);
+        Assert.True(refusals > 10);
+    }
 }
