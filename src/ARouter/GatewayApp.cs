@@ -10,7 +10,6 @@ using ARouter.Pipeline;
 using ARouter.Routing;
 using ARouter.Scaling;
 using ARouter.Storage;
-using ARouter.Storage.Sqlite;
 using ARouter.Upstream;
 using ARouter.Upstream.Wires;
 using Microsoft.AspNetCore.Builder;
@@ -27,7 +26,7 @@ namespace ARouter;
 public static class GatewayApp
 {
     public const string DefaultUrl = "http://127.0.0.1:8080";
-    public const string DefaultDatabase = "Data Source=data/arouter.db";
+    public const string DefaultDatabase = StoreSelector.DefaultDatabase;
 
     /// <summary>Builds the gateway. <paramref name="overrides"/> and <paramref name="configure"/> let tests add configuration and services last.</summary>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<WebApplicationBuilder>? configure = null)
@@ -74,13 +73,13 @@ public static class GatewayApp
         services.AddSingleton<ProviderKeyEndpoints>();
         services.AddHostedService<KeyCacheRefresher>();
 
-        var store = OpenStore(configuration);
-        services.AddSingleton(store);
-        services.AddSingleton<IAccountStore>(store);
-        services.AddSingleton<IKeyStore>(store);
-        services.AddSingleton<IProviderKeyStore>(store);
-        services.AddSingleton<ILedgerStore>(store);
-        services.AddSingleton<IDatabaseHealth>(store);
+        // Created by the container so it is disposed with it (a PostgreSQL store holds a connection pool).
+        services.AddSingleton(_ => StoreSelector.Open(configuration));
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<IStore>());
+        services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<IStore>());
+        services.AddSingleton<IProviderKeyStore>(sp => sp.GetRequiredService<IStore>());
+        services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<IStore>());
+        services.AddSingleton<IDatabaseHealth>(sp => sp.GetRequiredService<IStore>());
 
         services.AddSingleton<KeyAuthenticator>();
         services.AddSingleton<IRateLimiter, GcraRateLimiter>();
@@ -131,21 +130,15 @@ public static class GatewayApp
     /// <summary>Creates the schema if needed; run before serving.</summary>
     public static async Task PrepareAsync(WebApplication app)
     {
-        await app.Services.GetRequiredService<SqliteStore>().MigrateAsync(CancellationToken.None);
+        var store = app.Services.GetRequiredService<IStore>();
+        await store.MigrateAsync(CancellationToken.None);
         _ = app.Services.GetRequiredService<Ledger>();
+        // A missing or bad secrets key stops the start, not a caller's first BYOK request.
+        _ = app.Services.GetRequiredService<ProviderKeyCipher>();
         // Loading the o200k vocabulary allocates ~50 MB: do it at start-up, not on the first caller's request.
         app.Services.GetRequiredService<TokenEstimator>().Count("warm up");
         var providers = app.Services.GetRequiredService<ProviderDirectory>().All.Where(p => p.HasKey).Select(p => p.Provider.Slug).Order().ToList();
-        Log.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter"), "sqlite", providers.Count, string.Join(", ", providers));
-    }
-
-    public static SqliteStore OpenStore(IConfiguration configuration)
-    {
-        var database = configuration["AROUTER_DATABASE"];
-        if (string.IsNullOrWhiteSpace(database)) database = DefaultDatabase;
-        if (database.TrimStart().StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
-            throw new NotSupportedException("AROUTER_DATABASE names a PostgreSQL server; this build supports only SQLite (Data Source=...).");
-        return new SqliteStore(database);
+        Log.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter"), store.Engine, providers.Count, string.Join(", ", providers));
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging)

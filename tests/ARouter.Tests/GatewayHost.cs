@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using ARouter.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -9,20 +10,21 @@ using Microsoft.Extensions.Logging;
 namespace ARouter.Tests;
 
 /// <summary>
-/// A real gateway on a loopback port with its own SQLite file, configured the way an operator would,
-/// so tests drive it over HTTP exactly as users' SDKs do.
+/// A real gateway on a loopback port with its own database (a SQLite file, or a fresh PostgreSQL database),
+/// configured the way an operator would, so tests drive it over HTTP exactly as users' SDKs do.
 /// </summary>
 public sealed class GatewayHost : IAsyncDisposable
 {
     public const string AdminToken = "admin-token-for-tests-0123456789";
 
     private readonly WebApplication _app;
-    private readonly string _directory;
+    private readonly TestDatabase? _ownDatabase;
 
-    private GatewayHost(WebApplication app, string directory, Uri baseAddress, CapturedLogs logs)
+    private GatewayHost(WebApplication app, TestDatabase database, bool ownsDatabase, Uri baseAddress, CapturedLogs logs)
     {
         _app = app;
-        _directory = directory;
+        Database = database;
+        _ownDatabase = ownsDatabase ? database : null;
         BaseAddress = baseAddress;
         Logs = logs;
         // A response the test stops reading closes its connection, as when a real client goes away,
@@ -34,20 +36,25 @@ public sealed class GatewayHost : IAsyncDisposable
     public HttpClient Client { get; }
     public CapturedLogs Logs { get; }
     public IServiceProvider Services => _app.Services;
-    public string DatabasePath => Path.Combine(_directory, "arouter.db");
+    public TestDatabase Database { get; }
+    /// <summary>The SQLite file (tests that read the raw bytes for leaked secrets); SQLite only.</summary>
+    public string DatabasePath => Database.SqlitePath ?? throw new InvalidOperationException("This gateway runs on PostgreSQL.");
 
-    public static async Task<GatewayHost> StartAsync(IReadOnlyDictionary<string, string?>? configuration = null)
+    /// <param name="database">A database another gateway already uses (several instances, one database); by default a fresh one on <paramref name="engine"/>, dropped with the host.</param>
+    public static async Task<GatewayHost> StartAsync(IReadOnlyDictionary<string, string?>? configuration = null, StoreEngine engine = StoreEngine.Sqlite, TestDatabase? database = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "arouter-tests", Guid.NewGuid().ToString("n"));
-        Directory.CreateDirectory(directory);
+        var ownsDatabase = database is null;
+        database ??= await TestDatabase.CreateAsync(engine);
         var settings = new Dictionary<string, string?>
         {
-            ["AROUTER_DATABASE"] = $"Data Source={Path.Combine(directory, "arouter.db")}",
+            ["AROUTER_DATABASE"] = database.ConnectionString,
             ["AROUTER_ADMIN_TOKEN"] = AdminToken,
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft"] = "Warning",
         };
+        // On PostgreSQL every instance must be given the secrets key (there is no shared folder for a generated one).
+        if (database.Engine == StoreEngine.Postgres) settings["AROUTER_SECRETS_KEY"] = TestDatabase.SecretsKey;
         foreach (var (key, value) in configuration ?? new Dictionary<string, string?>()) settings[key] = value;
 
         var logs = new CapturedLogs();
@@ -56,10 +63,19 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
         });
-        await GatewayApp.PrepareAsync(app);
-        await app.StartAsync();
+        try
+        {
+            await GatewayApp.PrepareAsync(app);
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            if (ownsDatabase) await database.DisposeAsync();
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GatewayHost(app, directory, new Uri(address), logs);
+        return new GatewayHost(app, database, ownsDatabase, new Uri(address), logs);
     }
 
     /// <summary>Creates an account through the admin API, as an operator would.</summary>
@@ -103,8 +119,7 @@ public sealed class GatewayHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        if (_ownDatabase is not null) await _ownDatabase.DisposeAsync();
     }
 }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using ARouter.Catalog;
 using ARouter.Dialects.Sse;
 using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests;
 
@@ -17,18 +18,23 @@ public class GatewayWithFakes : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?>();
 
+    /// <summary>The database engine the gateway runs on; see <see cref="RunsOnPostgresAttribute"/>.</summary>
+    protected virtual StoreEngine Engine => StoreEngine.Sqlite;
+
     public async Task InitializeAsync()
     {
+        // Every test of a PostgreSQL class is skipped on a machine without it: start nothing for them.
+        if (Engine == StoreEngine.Postgres && PostgresCluster.SkipReason is not null) return;
         Fakes = await FakeProviders.StartAsync();
         var configuration = new Dictionary<string, string?>(Fakes.GatewayConfiguration());
         foreach (var (key, value) in ExtraConfiguration) configuration[key] = value;
-        Gateway = await GatewayHost.StartAsync(configuration);
+        Gateway = await GatewayHost.StartAsync(configuration, Engine);
     }
 
     public async Task DisposeAsync()
     {
-        await Gateway.DisposeAsync();
-        await Fakes.DisposeAsync();
+        if (Gateway is not null) await Gateway.DisposeAsync();
+        if (Fakes is not null) await Fakes.DisposeAsync();
     }
 
     /// <summary>The first chat model the catalog lists for a provider.</summary>
@@ -51,4 +57,10 @@ public class GatewayWithFakes : IAsyncLifetime
         await foreach (var e in SseReader.ReadAsync(body, () => CancellationToken.None)) events.Add(Encoding.UTF8.GetString(e.Data.Span));
         return events;
     }
+}
+
+/// <summary>The same gateway and fakes on a fresh PostgreSQL database.</summary>
+public sealed class PostgresGatewayWithFakes : GatewayWithFakes
+{
+    protected override StoreEngine Engine => StoreEngine.Postgres;
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Data.Sqlite;
+using ARouter.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace ARouter.Auth;
@@ -8,7 +8,8 @@ namespace ARouter.Auth;
 /// <summary>
 /// Encrypts the provider keys accounts bring (BYOK) with AES-256-GCM. The key comes from
 /// <c>AROUTER_SECRETS_KEY</c> (base64, 32 bytes); without it a random key is created once in
-/// <c>secrets.key</c> beside the SQLite file. Each ciphertext names the key that made it, so an operator
+/// <c>secrets.key</c> beside the SQLite file. On PostgreSQL there is no such place every instance shares,
+/// so the setting is required there: instances with different keys could not read each other's rows. Each ciphertext names the key that made it, so an operator
 /// rotates by moving the old key to <c>AROUTER_SECRETS_KEY_PREVIOUS</c> (comma-separated) and setting a new one:
 /// old rows still decrypt, and each is re-encrypted under the new key when next written.
 /// The account and provider are bound in as associated data, so a ciphertext cannot be moved to another row.
@@ -89,9 +90,8 @@ public sealed class ProviderKeyCipher
 
     private static byte[] LoadOrCreateKeyFile(IConfiguration configuration)
     {
-        var database = configuration["AROUTER_DATABASE"];
-        var dataSource = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(database) ? GatewayApp.DefaultDatabase : database).DataSource;
-        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource)) ?? ".";
+        var directory = StoreSelector.LocalDirectory(configuration)
+            ?? throw new InvalidOperationException("AROUTER_SECRETS_KEY must be set when AROUTER_DATABASE is a PostgreSQL server: every instance needs the same key (e.g. from 'openssl rand -base64 32').");
         var path = Path.Combine(directory, "secrets.key");
         if (File.Exists(path)) return Decode(File.ReadAllText(path), path);
 

@@ -19,7 +19,7 @@ public static class AccountsCommand
                 await Console.Error.WriteLineAsync("--credits must be a USD amount from 0 to 1000000, e.g. 5 or 12.50.");
                 return 2;
             }
-            var store = await CliContext.OpenStoreAsync(ct);
+            await using var store = await CliContext.OpenStoreAsync(ct);
             var accountId = Ids.NewAccountId();
             var (secret, key) = ApiKeyFormat.Create(accountId, "default", management: true);
             var account = await store.CreateAccountAsync(parse.GetValue(name)!.Trim(), Money.ToNanos(usd), key, ct);

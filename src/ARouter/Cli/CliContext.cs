@@ -1,4 +1,4 @@
-using ARouter.Storage.Sqlite;
+using ARouter.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace ARouter.Cli;
@@ -12,11 +12,20 @@ internal static class CliContext
         .AddEnvironmentVariables()
         .Build();
 
-    public static async Task<SqliteStore> OpenStoreAsync(CancellationToken ct)
+    /// <summary>The database AROUTER_DATABASE names, migrated; the caller disposes it.</summary>
+    public static async Task<IStore> OpenStoreAsync(CancellationToken ct)
     {
-        var store = GatewayApp.OpenStore(Configuration());
-        await store.MigrateAsync(ct);
-        return store;
+        var store = StoreSelector.Open(Configuration());
+        try
+        {
+            await store.MigrateAsync(ct);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
     }
 
     public static bool TryParseUsd(string text, out decimal amount)

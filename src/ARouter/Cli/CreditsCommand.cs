@@ -18,7 +18,7 @@ public static class CreditsCommand
                 await Console.Error.WriteLineAsync("--amount must be a USD amount above 0 and at most 1000000.");
                 return 2;
             }
-            var store = await CliContext.OpenStoreAsync(ct);
+            await using var store = await CliContext.OpenStoreAsync(ct);
             try
             {
                 var updated = await store.AddCreditDirectAsync(parse.GetValue(account)!, Money.ToNanos(usd), parse.GetValue(description), ct);

@@ -39,7 +39,7 @@ public static class KeysCommand
         {
             if (!TryParseLimit(parse.GetValue(limit), out var limitNanos) || !TryParseRateLimit(parse.GetValue(rateLimit), out var rate))
                 return await UsageErrorAsync();
-            var store = await CliContext.OpenStoreAsync(ct);
+            await using var store = await CliContext.OpenStoreAsync(ct);
             var (secret, key) = ApiKeyFormat.Create(parse.GetValue(account)!, parse.GetValue(name)!, parse.GetValue(management), limitNanos, rate?.Requests, rate?.Seconds);
             try
             {
@@ -64,7 +64,7 @@ public static class KeysCommand
         var command = new Command("list", "List an account's keys (never their secrets).") { account };
         command.SetAction(async (parse, ct) =>
         {
-            var store = await CliContext.OpenStoreAsync(ct);
+            await using var store = await CliContext.OpenStoreAsync(ct);
             await output.WriteLineAsync($"{"id",-24} {"prefix",-18} {"name",-16} {"mgmt",-5} {"state",-9} {"usage",12} {"limit",12} rate");
             foreach (var key in await store.ListKeysAsync(parse.GetValue(account)!, ct)) await output.WriteLineAsync(Describe(key));
             return 0;
@@ -88,7 +88,7 @@ public static class KeysCommand
             var rateText = parse.GetValue(rateLimit);
             if (!TryParseLimit(limitText, out var limitNanos) || !TryParseRateLimit(rateText, out var rate) || (parse.GetValue(disable) && parse.GetValue(enable)))
                 return await UsageErrorAsync();
-            var store = await CliContext.OpenStoreAsync(ct);
+            await using var store = await CliContext.OpenStoreAsync(ct);
             var key = await store.GetKeyAsync(parse.GetValue(account)!, parse.GetValue(id)!, ct);
             if (key is null) return await NoSuchKeyAsync(parse.GetValue(id)!);
             var updated = await store.UpdateKeyAsync(key with
@@ -113,7 +113,7 @@ public static class KeysCommand
         var command = new Command("delete", "Revoke a key for good.") { account, id };
         command.SetAction(async (parse, ct) =>
         {
-            var store = await CliContext.OpenStoreAsync(ct);
+            await using var store = await CliContext.OpenStoreAsync(ct);
             var revoked = await store.RevokeKeyAsync(parse.GetValue(account)!, parse.GetValue(id)!, ct);
             if (revoked is null) return await NoSuchKeyAsync(parse.GetValue(id)!);
             await output.WriteLineAsync($"revoked  {revoked.Id}");

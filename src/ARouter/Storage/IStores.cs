@@ -44,3 +44,16 @@ public interface IDatabaseHealth
 {
     Task<bool> IsReadyAsync(CancellationToken ct);
 }
+
+/// <summary>
+/// One database behind every storage interface: SQLite (embedded, one instance) or PostgreSQL (many
+/// instances). The gateway and the CLI hold this, never an engine's type; <see cref="StoreSelector"/> picks it.
+/// </summary>
+public interface IStore : IAccountStore, IKeyStore, IProviderKeyStore, ILedgerStore, IDatabaseHealth, IAsyncDisposable
+{
+    /// <summary>"sqlite" or "postgres", as logs name it.</summary>
+    string Engine { get; }
+
+    /// <summary>Applies pending schema migrations; safe at every start and from several instances at once.</summary>
+    Task MigrateAsync(CancellationToken ct);
+}

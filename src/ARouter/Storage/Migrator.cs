@@ -4,16 +4,22 @@ namespace ARouter.Storage;
 
 /// <summary>
 /// Applies the embedded SQL migrations of one dialect in order, each once, recorded in
-/// <c>schema_migrations</c>. Safe to run at every start.
+/// <c>schema_migrations</c>. Safe to run at every start, and from several processes at once: all
+/// pending migrations run in one transaction that first takes the engine's migration lock
+/// (<paramref name="lockStatement"/>; SQLite's write lock is taken by BEGIN IMMEDIATE), so a second
+/// process waits, then finds them applied.
 /// </summary>
 public static class Migrator
 {
-    public static async Task ApplyAsync(DbConnection connection, string dialect, CancellationToken ct)
+    public static async Task ApplyAsync(DbConnection connection, string dialect, string? lockStatement, CancellationToken ct)
     {
-        await ExecuteAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (lockStatement is not null) await ExecuteAsync(connection, tx, lockStatement, ct);
+        await ExecuteAsync(connection, tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", ct);
         var applied = new HashSet<string>(StringComparer.Ordinal);
         await using (var list = connection.CreateCommand())
         {
+            list.Transaction = tx;
             list.CommandText = "SELECT version FROM schema_migrations";
             await using var reader = await list.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) applied.Add(reader.GetString(0));
@@ -27,21 +33,18 @@ public static class Migrator
             if (applied.Contains(version)) continue;
             using var stream = assembly.GetManifestResourceStream(name)!;
             var sql = await new StreamReader(stream).ReadToEndAsync(ct);
-            await using var tx = await connection.BeginTransactionAsync(ct);
             await ExecuteAsync(connection, tx, sql, ct);
-            await using (var record = connection.CreateCommand())
-            {
-                record.Transaction = tx;
-                record.CommandText = "INSERT INTO schema_migrations (version, applied_at) VALUES (@v, @t)";
-                AddParameter(record, "@v", version);
-                AddParameter(record, "@t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                await record.ExecuteNonQueryAsync(ct);
-            }
-            await tx.CommitAsync(ct);
+            await using var record = connection.CreateCommand();
+            record.Transaction = tx;
+            record.CommandText = "INSERT INTO schema_migrations (version, applied_at) VALUES (@v, @t)";
+            AddParameter(record, "@v", version);
+            AddParameter(record, "@t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            await record.ExecuteNonQueryAsync(ct);
         }
+        await tx.CommitAsync(ct);
     }
 
-    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct)
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = tx;

@@ -1,28 +1,35 @@
 using ARouter.Auth;
 using ARouter.Billing;
 using ARouter.Storage;
-using ARouter.Storage.Sqlite;
+using ARouter.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ARouter.Tests.Billing;
 
-public sealed class LedgerTests : IAsyncLifetime
+public sealed class SqliteLedgerTests() : LedgerTests(StoreEngine.Sqlite);
+
+[RunsOnPostgres]
+public sealed class PostgresLedgerTests() : LedgerTests(StoreEngine.Postgres);
+
+/// <summary>The ledger over a real database, run once per engine.</summary>
+public abstract class LedgerTests(StoreEngine engine) : IAsyncLifetime
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), "arouter-tests", $"ledger-{Guid.NewGuid():n}.db");
-    private SqliteStore _store = null!;
+    private TestDatabase _database = null!;
+    private IStore _store = null!;
     private LedgerWriter _writer = null!;
     private Ledger _ledger = null!;
+    private readonly List<IStore> _opened = [];
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        _database = await TestDatabase.CreateAsync(engine);
         (_store, _writer, _ledger) = await OpenAsync();
     }
 
-    private async Task<(SqliteStore, LedgerWriter, Ledger)> OpenAsync()
+    private async Task<(IStore, LedgerWriter, Ledger)> OpenAsync()
     {
-        var store = new SqliteStore($"Data Source={_path}");
-        await store.MigrateAsync(default);
+        var store = await _database.OpenMigratedAsync();
+        _opened.Add(store);
         var writer = new LedgerWriter(store, NullLogger<LedgerWriter>.Instance);
         await writer.StartAsync(default);
         var ledger = new Ledger(store, writer, TimeProvider.System, NullLogger<Ledger>.Instance);
@@ -33,8 +40,8 @@ public sealed class LedgerTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _writer.StopAsync(default);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(_path);
+        foreach (var store in _opened) await store.DisposeAsync();
+        await _database.DisposeAsync();
     }
 
     private async Task<(string AccountId, string KeyId)> AccountAsync(long nanos)
@@ -51,7 +58,7 @@ public sealed class LedgerTests : IAsyncLifetime
         Endpoint = "test", PromptTokens = 1, CompletionTokens = 1, CreatedAt = DateTimeOffset.UtcNow,
     };
 
-    [Fact]
+    [StoreFact]
     public async Task Concurrent_reservations_never_spend_more_than_the_balance()
     {
         var (account, key) = await AccountAsync(10_000);
@@ -73,7 +80,7 @@ public sealed class LedgerTests : IAsyncLifetime
         Assert.Equal(0, transactions.Sum(t => t.AmountNanos));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_reservation_settles_exactly_once()
     {
         var (account, key) = await AccountAsync(10_000);
@@ -88,7 +95,7 @@ public sealed class LedgerTests : IAsyncLifetime
         Assert.Single(await _store.ListTransactionsAsync(account, null, 100, default), t => t.Type == TransactionType.Charge);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_charge_above_the_reservation_is_capped_at_the_balance()
     {
         var (account, key) = await AccountAsync(1_000);
@@ -100,7 +107,7 @@ public sealed class LedgerTests : IAsyncLifetime
         Assert.Equal(0, await _store.GetBalanceAsync(account, default));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Released_reservations_cost_nothing_and_free_the_credit()
     {
         var (account, key) = await AccountAsync(1_000);
@@ -110,7 +117,7 @@ public sealed class LedgerTests : IAsyncLifetime
         Assert.Equal(ReserveStatus.Reserved, (await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 1_000, default)).Status);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task After_a_restart_no_reservation_is_stranded()
     {
         var (account, key) = await AccountAsync(1_000);
@@ -124,14 +131,14 @@ public sealed class LedgerTests : IAsyncLifetime
         await writer.StopAsync(default);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Credit_added_by_another_process_is_seen_by_the_running_ledger()
     {
         var (account, key) = await AccountAsync(0);
         Assert.Equal(ReserveStatus.InsufficientCredits, (await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 100, default)).Status);
 
         // The CLI writes straight to the database while the gateway runs.
-        await new SqliteStore($"Data Source={_path}").AddCreditDirectAsync(account, 1_000, "cli", default);
+        await using (var cli = _database.OpenStore()) await cli.AddCreditDirectAsync(account, 1_000, "cli", default);
         await _ledger.RefreshAsync(default);
 
         Assert.Equal(ReserveStatus.Reserved, (await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 100, default)).Status);

@@ -6,9 +6,11 @@ namespace ARouter.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Readers use pooled connections; the ledger
 /// writer is the only frequent writer, so WAL's single-writer rule costs nothing.
 /// </summary>
-public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKeyStore, ILedgerStore, IDatabaseHealth
+public sealed partial class SqliteStore : IStore
 {
     private readonly string _connectionString;
+
+    public string Engine => "sqlite";
 
     public SqliteStore(string connectionString)
     {
@@ -36,7 +38,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKey
             wal.CommandText = "PRAGMA journal_mode=WAL;";
             await wal.ExecuteNonQueryAsync(ct);
         }
-        await Migrator.ApplyAsync(connection, "sqlite", ct);
+        await Migrator.ApplyAsync(connection, "sqlite", lockStatement: null, ct);
     }
 
     internal async Task<SqliteConnection> OpenAsync(CancellationToken ct)
@@ -63,6 +65,9 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, IProviderKey
             return false;
         }
     }
+
+    /// <summary>Pooled SQLite connections hold no server resources; nothing to release.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

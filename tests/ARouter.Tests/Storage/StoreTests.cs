@@ -1,0 +1,233 @@
+using System.Text;
+using ARouter.Auth;
+using ARouter.Storage;
+using ARouter.Tests.Infrastructure;
+
+namespace ARouter.Tests.Storage;
+
+public sealed class SqliteStoreTests() : StoreTests(StoreEngine.Sqlite);
+
+[RunsOnPostgres]
+public sealed class PostgresStoreTests() : StoreTests(StoreEngine.Postgres);
+
+/// <summary>What every storage engine must do the same way: the contract of <see cref="IStore"/>, run once per engine.</summary>
+public abstract class StoreTests(StoreEngine engine) : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+    private IStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync(engine);
+        _store = await _database.OpenMigratedAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    private async Task<(AccountRecord Account, ApiKeyRecord Key)> AccountAsync(long credit = 10_000)
+    {
+        var (_, key) = ApiKeyFormat.Create(Ids.NewAccountId(), "first", management: true);
+        return (await _store.CreateAccountAsync("acme", credit, key, default), key);
+    }
+
+    private static GenerationRecord Generation(string account, string key, string? id = null) => new()
+    {
+        Id = id ?? Ids.NewGenerationId(), AccountId = account, KeyId = key, Model = "deepseek/deepseek-chat", Provider = "deepseek",
+        UpstreamModel = "deepseek-chat", Endpoint = "chat", Streamed = true, Status = 200, FinishReason = "stop", PromptTokens = 11,
+        CompletionTokens = 7, CachedTokens = 3, ReasoningTokens = 2, UsageCounted = true, LatencyMs = 120, FirstByteMs = 40, Byok = true,
+        AttemptsJson = """[{"model":"openai/gpt-4o","provider":"openai","status":503,"latency_ms":9}]""",
+        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
+    };
+
+    [StoreFact]
+    public async Task Migrations_from_several_instances_at_once_leave_one_working_schema()
+    {
+        await using var fresh = await TestDatabase.CreateAsync(engine);
+        var stores = Enumerable.Range(0, 4).Select(_ => fresh.OpenStore()).ToList();
+        Assert.False(await stores[0].IsReadyAsync(default));
+
+        await Task.WhenAll(stores.Select(s => Task.Run(() => s.MigrateAsync(default))));
+        await stores[0].MigrateAsync(default);
+
+        Assert.True(await stores[1].IsReadyAsync(default));
+        var (_, key) = ApiKeyFormat.Create(Ids.NewAccountId(), "k", management: true);
+        await stores[2].CreateAccountAsync("after migration", 5, key, default);
+        Assert.Equal(5, await stores[3].GetBalanceAsync(key.AccountId, default));
+        foreach (var store in stores) await store.DisposeAsync();
+    }
+
+    [StoreFact]
+    public async Task A_new_account_has_its_opening_credit_and_first_key()
+    {
+        var (account, key) = await AccountAsync(2_500);
+
+        var stored = await _store.GetAccountAsync(account.Id, default);
+        Assert.Equal(("acme", 2_500L, 2_500L, 0L), (stored!.Name, stored.BalanceNanos, stored.TotalCreditsNanos, stored.TotalUsageNanos));
+        Assert.Equal(account.CreatedAt, stored.CreatedAt);
+        var credit = Assert.Single(await _store.ListTransactionsAsync(account.Id, null, 10, default));
+        Assert.Equal((TransactionType.Credit, 2_500L, 2_500L, "initial credit"), (credit.Type, credit.AmountNanos, credit.BalanceAfterNanos, credit.Description));
+        var found = await _store.FindByHashAsync(key.KeyHash, default);
+        Assert.Equal(key.Id, found!.Id);
+        Assert.True(found.IsManagement);
+        Assert.Null(await _store.GetAccountAsync(Ids.NewAccountId(), default));
+    }
+
+    [StoreFact]
+    public async Task Credit_goes_to_an_existing_account_only()
+    {
+        var (account, _) = await AccountAsync(0);
+        var after = await _store.AddCreditDirectAsync(account.Id, 700, "cli", default);
+        Assert.Equal((700L, 700L), (after.BalanceNanos, after.TotalCreditsNanos));
+        Assert.Equal("cli", Assert.Single(await _store.ListTransactionsAsync(account.Id, null, 10, default)).Description);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.AddCreditDirectAsync(Ids.NewAccountId(), 1, null, default));
+    }
+
+    [StoreFact]
+    public async Task Keys_are_created_updated_and_revoked_and_every_change_moves_the_version()
+    {
+        var (account, first) = await AccountAsync();
+        var (_, second) = ApiKeyFormat.Create(account.Id, "ci", management: false, limitNanos: 900, rateLimitRequests: 5, rateLimitIntervalSeconds: 60);
+        second = second with { CreatedAt = first.CreatedAt.AddSeconds(1) };
+        await _store.CreateKeyAsync(second, default);
+        var version = await _store.GetKeysVersionAsync(default);
+
+        var updated = await _store.UpdateKeyAsync(second with { Name = "ci-2", LimitNanos = null, RateLimitRequests = 10, Disabled = true }, default);
+        Assert.Equal(("ci-2", (long?)null, (int?)10, (int?)60, true), (updated!.Name, updated.LimitNanos, updated.RateLimitRequests, updated.RateLimitIntervalSeconds, updated.Disabled));
+        Assert.False(updated.IsUsable);
+        Assert.True(await _store.GetKeysVersionAsync(default) > version);
+        Assert.Equal([first.Id, second.Id], (await _store.ListKeysAsync(account.Id, default)).Select(k => k.Id));
+
+        version = await _store.GetKeysVersionAsync(default);
+        var revoked = await _store.RevokeKeyAsync(account.Id, second.Id, default);
+        Assert.NotNull(revoked?.RevokedAt);
+        Assert.True(await _store.GetKeysVersionAsync(default) > version);
+        Assert.Null(await _store.RevokeKeyAsync(account.Id, second.Id, default));
+        Assert.Null(await _store.GetKeyAsync(account.Id, second.Id, default));
+        Assert.Null(await _store.UpdateKeyAsync(second, default));
+        Assert.NotNull((await _store.FindByHashAsync(second.KeyHash, default))!.RevokedAt);
+        Assert.Equal([first.Id], (await _store.ListKeysAsync(account.Id, default)).Select(k => k.Id));
+    }
+
+    [StoreFact]
+    public async Task A_key_belongs_to_its_account_only()
+    {
+        var (account, key) = await AccountAsync();
+        var (other, _) = await AccountAsync();
+        Assert.Null(await _store.GetKeyAsync(other.Id, key.Id, default));
+        Assert.Null(await _store.RevokeKeyAsync(other.Id, key.Id, default));
+        Assert.NotNull(await _store.GetKeyAsync(account.Id, key.Id, default));
+        var (_, orphan) = ApiKeyFormat.Create(Ids.NewAccountId(), "orphan", management: false);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.CreateKeyAsync(orphan, default));
+    }
+
+    [StoreFact]
+    public async Task Provider_keys_are_replaced_listed_and_deleted()
+    {
+        var (account, _) = await AccountAsync();
+        await _store.UpsertProviderKeyAsync(account.Id, "openai", [1, 2, 3], default);
+        await _store.UpsertProviderKeyAsync(account.Id, "openai", [4, 5], default);
+        await _store.UpsertProviderKeyAsync(account.Id, "anthropic", Encoding.UTF8.GetBytes("x"), default);
+
+        Assert.Equal(new byte[] { 4, 5 }, await _store.GetProviderKeyAsync(account.Id, "openai", default));
+        Assert.Equal(["anthropic", "openai"], (await _store.ListProviderKeysAsync(account.Id, default)).Select(k => k.Provider));
+        Assert.True(await _store.DeleteProviderKeyAsync(account.Id, "openai", default));
+        Assert.False(await _store.DeleteProviderKeyAsync(account.Id, "openai", default));
+        Assert.Null(await _store.GetProviderKeyAsync(account.Id, "openai", default));
+    }
+
+    [StoreFact]
+    public async Task A_charge_moves_balance_key_usage_and_generation_together()
+    {
+        var (account, key) = await AccountAsync(10_000);
+        var generation = Generation(account.Id, key.Id);
+
+        var applied = Assert.Single(await _store.ApplyBatchAsync([new ChargeEntry(account.Id, 1_234, Ids.NewTransactionId(), generation)], default));
+
+        Assert.Equal((true, 8_766L, 1_234L), (applied.Applied, applied.BalanceAfterNanos, applied.Entry.AmountNanos));
+        var stored = await _store.GetAccountAsync(account.Id, default);
+        Assert.Equal((8_766L, 1_234L), (stored!.BalanceNanos, stored.TotalUsageNanos));
+        var usedKey = await _store.GetKeyAsync(account.Id, key.Id, default);
+        Assert.Equal(1_234, usedKey!.UsageNanos);
+        Assert.NotNull(usedKey.LastUsedAt);
+        var charge = (await _store.ListTransactionsAsync(account.Id, null, 10, default))[0];
+        Assert.Equal((TransactionType.Charge, -1_234L, 8_766L, generation.Id, key.Id, true, (int?)11, (int?)7),
+            (charge.Type, charge.AmountNanos, charge.BalanceAfterNanos, charge.GenerationId, charge.KeyId, charge.Byok, charge.PromptTokens, charge.CompletionTokens));
+        Assert.Equal(generation with { CostNanos = 1_234 }, await _store.GetGenerationAsync(account.Id, generation.Id, default));
+        Assert.Null(await _store.GetGenerationAsync(Ids.NewAccountId(), generation.Id, default));
+    }
+
+    [StoreFact]
+    public async Task A_generation_is_charged_once_however_often_it_is_settled()
+    {
+        var (account, key) = await AccountAsync(10_000);
+        var generation = Generation(account.Id, key.Id);
+
+        var first = await _store.ApplyBatchAsync([new ChargeEntry(account.Id, 500, Ids.NewTransactionId(), generation), new ChargeEntry(account.Id, 500, Ids.NewTransactionId(), generation)], default);
+        var again = await _store.ApplyBatchAsync([new ChargeEntry(account.Id, 500, Ids.NewTransactionId(), generation)], default);
+
+        Assert.Equal([true, false, false], first.Concat(again).Select(a => a.Applied));
+        Assert.Equal(9_500, await _store.GetBalanceAsync(account.Id, default));
+        Assert.Single(await _store.ListTransactionsAsync(account.Id, null, 10, default), t => t.Type == TransactionType.Charge);
+    }
+
+    [StoreFact]
+    public async Task A_charge_larger_than_the_balance_takes_the_balance_to_zero_not_below()
+    {
+        var (account, key) = await AccountAsync(300);
+        var applied = Assert.Single(await _store.ApplyBatchAsync([new ChargeEntry(account.Id, 5_000, Ids.NewTransactionId(), Generation(account.Id, key.Id))], default));
+
+        Assert.Equal((300L, 0L), (applied.Entry.AmountNanos, applied.BalanceAfterNanos));
+        Assert.Equal(0, await _store.GetBalanceAsync(account.Id, default));
+        Assert.Equal(0, (await _store.ListTransactionsAsync(account.Id, null, 10, default)).Sum(t => t.AmountNanos));
+    }
+
+    [StoreFact]
+    public async Task Entries_for_an_unknown_account_are_not_applied_and_the_rest_of_the_batch_is()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var ghost = Ids.NewAccountId();
+        var applied = await _store.ApplyBatchAsync(
+        [
+            new ChargeEntry(ghost, 10, Ids.NewTransactionId(), Generation(ghost, key.Id)),
+            new CreditEntry(ghost, 10, Ids.NewTransactionId(), null),
+            new CreditEntry(account.Id, 250, Ids.NewTransactionId(), "top-up"),
+            new ChargeEntry(account.Id, 50, Ids.NewTransactionId(), Generation(account.Id, key.Id)),
+        ], default);
+
+        Assert.Equal([false, false, true, true], applied.Select(a => a.Applied));
+        Assert.Equal([1_250L, 1_200L], applied.Skip(2).Select(a => a.BalanceAfterNanos));
+        Assert.Null(await _store.GetBalanceAsync(ghost, default));
+    }
+
+    [StoreFact]
+    public async Task A_request_that_cost_nothing_leaves_only_its_generation_record()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var generation = Generation(account.Id, key.Id) with { Status = 502, ErrorType = "upstream", FinishReason = null, FirstByteMs = null, AttemptsJson = null };
+
+        var applied = await _store.ApplyBatchAsync([new GenerationOnlyEntry(generation), new GenerationOnlyEntry(generation)], default);
+
+        Assert.Equal([true, false], applied.Select(a => a.Applied));
+        Assert.Equal(generation, await _store.GetGenerationAsync(account.Id, generation.Id, default));
+        Assert.Equal(1_000, await _store.GetBalanceAsync(account.Id, default));
+        Assert.Single(await _store.ListTransactionsAsync(account.Id, null, 10, default));
+    }
+
+    [StoreFact]
+    public async Task Transactions_page_newest_first_before_a_cursor()
+    {
+        var (account, _) = await AccountAsync(0);
+        for (var i = 1; i <= 5; i++) await _store.AddCreditDirectAsync(account.Id, i, $"credit {i}", default);
+
+        var firstPage = await _store.ListTransactionsAsync(account.Id, null, 2, default);
+        var secondPage = await _store.ListTransactionsAsync(account.Id, firstPage[^1].Seq, 2, default);
+        var lastPage = await _store.ListTransactionsAsync(account.Id, secondPage[^1].Seq, 2, default);
+
+        Assert.Equal(["credit 5", "credit 4", "credit 3", "credit 2", "credit 1"], firstPage.Concat(secondPage).Concat(lastPage).Select(t => t.Description));
+        Assert.Equal([15L, 1L], new[] { firstPage[0].BalanceAfterNanos, lastPage[^1].BalanceAfterNanos });
+    }
+}
