@@ -15,9 +15,8 @@ public sealed class RedisConnection : IAsyncDisposable
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly RedisOptions _options;
     private readonly ILogger _logger;
-    private const int TimeoutsBeforeDown = 3;
     private long _skipUntil;
-    private int _timeoutsInARow;
+    private long _lastAnswer = Environment.TickCount64;
     private int _down;
 
     private RedisConnection(ConnectionMultiplexer multiplexer, RedisOptions options, ILogger logger)
@@ -65,14 +64,15 @@ public sealed class RedisConnection : IAsyncDisposable
         try
         {
             var result = await call(Database).WaitAsync(TimeSpan.FromMilliseconds(_options.OperationTimeoutMs));
-            Volatile.Write(ref _timeoutsInARow, 0);
+            Volatile.Write(ref _lastAnswer, Environment.TickCount64);
             if (Volatile.Read(ref _down) == 1) MarkUp();
             return result;
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
-            // A lost connection counts at once; a timeout may be this process being busy, so only a run of them does.
-            if (e is not TimeoutException || Interlocked.Increment(ref _timeoutsInARow) >= TimeoutsBeforeDown) MarkDown(e.GetType().Name);
+            // A lost connection counts at once. A timeout may be this process being busy while Redis answers others
+            // fine, so it counts only when nothing at all has come back for two timeouts (Redis hung or cut off).
+            if (e is not TimeoutException || Environment.TickCount64 - Volatile.Read(ref _lastAnswer) > 2L * _options.OperationTimeoutMs) MarkDown(e.GetType().Name);
             throw new RedisUnavailableException();
         }
     }

@@ -4,7 +4,7 @@ namespace ARouter.Scaling;
 /// How the gateway uses Redis when <c>AROUTER_REDIS</c> names one (<c>127.0.0.1:6379</c>, or any
 /// StackExchange.Redis configuration string). Tuning lives in <c>ARouter:Redis</c> (<c>AROUTER__REDIS__...</c>).
 /// Every Redis call is bounded by <see cref="OperationTimeoutMs"/>, so an unreachable or hung Redis costs a
-/// request at most that long, and after a lost connection (or three timeouts in a row) Redis is skipped for
+/// request at most that long, and after a lost connection (or when nothing has come back for two timeouts) Redis is skipped for
 /// <see cref="RetryAfterFailureMs"/>.
 /// </summary>
 public sealed record RedisOptions

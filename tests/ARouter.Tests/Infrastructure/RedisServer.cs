@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Xunit.Abstractions;
+using Xunit.Sdk;
 
 namespace ARouter.Tests.Infrastructure;
 
@@ -112,5 +114,19 @@ public sealed class RedisServer : IAsyncDisposable
     }
 }
 
-/// <summary>A fact that starts a real redis-server: skipped locally without the package, failing under CI.</summary>
-public sealed class NeedsRedisFactAttribute() : NeedsBinaryFactAttribute(RedisServer.Binary, "redis-server");
+/// <summary>
+/// A fact that starts a real redis-server: skipped locally without the package (or without PostgreSQL, in a
+/// class marked <see cref="RunsOnPostgresAttribute"/>), failing under CI.
+/// </summary>
+[XunitTestCaseDiscoverer("ARouter.Tests.Infrastructure.RedisFactDiscoverer", "ARouter.Tests")]
+public sealed class NeedsRedisFactAttribute : FactAttribute;
+
+public sealed class RedisFactDiscoverer(IMessageSink sink) : FactDiscoverer(sink)
+{
+    private readonly IMessageSink _sink = sink;
+
+    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions options, ITestMethod method, IAttributeInfo factAttribute) =>
+        (ExternalBinary.SkipReason(RedisServer.Binary, "redis-server") ?? EngineSkip.For(method)) is { } reason
+            ? [EngineSkip.Skipped(_sink, options, method, reason)]
+            : base.Discover(options, method, factAttribute);
+}

@@ -8,15 +8,27 @@ using ARouter.Tests.Infrastructure;
 namespace ARouter.Tests.Scaling;
 
 /// <summary>Leases short enough for a test: a dead instance's holds lapse within a few seconds.</summary>
-public sealed class TwoGatewaysWithShortLeases : TwoGateways
+public sealed class TwoGatewaysWithShortLeasesOnSqlite : TwoGateways
 {
-    public const int Lease = 6;
-    protected override int LeaseSeconds => Lease;
+    protected override int LeaseSeconds => InstanceCrashTests.Lease;
 }
 
-/// <summary>An instance killed outright mid-load (SIGKILL, no draining) loses no charge it acknowledged and strands no credit.</summary>
-public sealed class InstanceCrashTests(TwoGatewaysWithShortLeases fixture) : IClassFixture<TwoGatewaysWithShortLeases>
+public sealed class TwoGatewaysWithShortLeasesOnPostgres : TwoGateways
 {
+    protected override int LeaseSeconds => InstanceCrashTests.Lease;
+    protected override StoreEngine Engine => StoreEngine.Postgres;
+}
+
+public sealed class InstanceCrashOnSqliteTests(TwoGatewaysWithShortLeasesOnSqlite fixture) : InstanceCrashTests(fixture), IClassFixture<TwoGatewaysWithShortLeasesOnSqlite>;
+
+[RunsOnPostgres]
+public sealed class InstanceCrashOnPostgresTests(TwoGatewaysWithShortLeasesOnPostgres fixture) : InstanceCrashTests(fixture), IClassFixture<TwoGatewaysWithShortLeasesOnPostgres>;
+
+/// <summary>An instance killed outright mid-load (SIGKILL, no draining) loses no charge it acknowledged and strands no credit.</summary>
+public abstract class InstanceCrashTests(TwoGateways fixture)
+{
+    public const int Lease = 6;
+
     private GatewayHost A => fixture.A;
 
     [NeedsRedisFact]
@@ -85,7 +97,7 @@ public sealed class InstanceCrashTests(TwoGatewaysWithShortLeases fixture) : ICl
         {
             await Task.Delay(250);
             (status, _) = await A.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody(maxTokens: all));
-        } while (status == 402 && lapsed.Elapsed < TimeSpan.FromSeconds(TwoGatewaysWithShortLeases.Lease * 4));
+        } while (status == 402 && lapsed.Elapsed < TimeSpan.FromSeconds(Lease * 4));
         Assert.Equal(200, status);
 
         // The ledger adds up: the charges before the kill plus the one just made, nothing else.
@@ -102,25 +114,30 @@ public sealed class InstanceCrashTests(TwoGatewaysWithShortLeases fixture) : ICl
         var account = await A.CreateAccountAsync(1.05m);
         // One stream of about 2.5 leases on A; its 0.10 hold must not lapse while it runs.
         fixture.Fakes.Script("mistral", FakeScript.Default with { CompletionTokens = TwoGateways.FlatMaxTokens, Chunks = 15, ChunkDelay = TimeSpan.FromSeconds(1) });
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var streaming = Task.Run(async () =>
         {
             using var request = A.Request(HttpMethod.Post, "/v1/chat/completions", account.Key, GatewayWithFakes.ChatBody(TwoGateways.SlowFlatModel, stream: true, maxTokens: TwoGateways.FlatMaxTokens));
             using var response = await A.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            started.SetResult();
             return await GatewayWithFakes.ReadSseAsync(response);
         });
+        // The hold exists once the stream has begun (the gateway holds before calling the provider).
+        await Task.WhenAny(started.Task, streaming);
+        Assert.True(started.Task.IsCompleted, "the stream did not start");
 
         // Everything but the hold (0.95) is what B may hold, the whole time: 0.96 is refused, 0.95 would do.
         var clock = Stopwatch.StartNew();
         var refusals = 0;
-        while (!streaming.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(TwoGatewaysWithShortLeases.Lease * 2.2))
+        while (!streaming.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(Lease * 2.2))
         {
             var (status, json) = await fixture.B.SendJsonAsync(HttpMethod.Post, "/v1/chat/completions", account.Key, TwoGateways.FlatBody(maxTokens: 960));
             Assert.True(status == 402, $"after {clock.Elapsed} B could hold more than the stream left: {status} {json}");
             refusals++;
             await Task.Delay(500);
         }
-        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(TwoGatewaysWithShortLeases.Lease * 2), "the stream ended before outliving two leases");
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(Lease * 2), "the stream ended before outliving two leases");
 
         var events = await streaming;
         Assert.Contains(events, e => e.Contains("\"cost\""));

@@ -5,8 +5,13 @@ using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Scaling;
 
+public sealed class RedisOutageOnSqliteTests(TwoGatewaysOnSqlite fixture) : RedisOutageTests(fixture), IClassFixture<TwoGatewaysOnSqlite>;
+
+[RunsOnPostgres]
+public sealed class RedisOutageOnPostgresTests(TwoGatewaysOnPostgres fixture) : RedisOutageTests(fixture), IClassFixture<TwoGatewaysOnPostgres>;
+
 /// <summary>Redis goes away mid-run and comes back: reservations fail closed in each dialect, nothing hangs or is charged, then everything is shared again.</summary>
-public sealed class RedisOutageTests(TwoGateways fixture) : IClassFixture<TwoGateways>
+public abstract class RedisOutageTests(TwoGateways fixture)
 {
     private GatewayHost A => fixture.A;
     private GatewayHost B => fixture.B;

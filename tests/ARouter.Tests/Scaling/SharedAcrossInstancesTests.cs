@@ -6,8 +6,13 @@ using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Scaling;
 
+public sealed class SharedAcrossInstancesOnSqliteTests(TwoGatewaysOnSqlite fixture) : SharedAcrossInstancesTests(fixture), IClassFixture<TwoGatewaysOnSqlite>;
+
+[RunsOnPostgres]
+public sealed class SharedAcrossInstancesOnPostgresTests(TwoGatewaysOnPostgres fixture) : SharedAcrossInstancesTests(fixture), IClassFixture<TwoGatewaysOnPostgres>;
+
 /// <summary>Two instances on one database and one Redis behave as one gateway: one rate limit, one balance, one key cache.</summary>
-public sealed class SharedAcrossInstancesTests(TwoGateways fixture) : IClassFixture<TwoGateways>
+public abstract class SharedAcrossInstancesTests(TwoGateways fixture)
 {
     private GatewayHost A => fixture.A;
     private GatewayHost B => fixture.B;
@@ -65,6 +70,7 @@ public sealed class SharedAcrossInstancesTests(TwoGateways fixture) : IClassFixt
             var results = await Task.WhenAll(requests);
 
             var statuses = results.GroupBy(r => r.Item1).ToDictionary(g => g.Key, g => g.Count());
+            Assert.True(!statuses.ContainsKey(503), string.Join("\n", A.Logs.Lines.Concat(B.Logs.Lines).Where(l => l.Contains("Redis") || l.Contains("Reservation"))));
             Assert.Equal(new Dictionary<int, int> { [200] = 20, [402] = 180 }, statuses);
             Assert.All(results.Where(r => r.Item1 == 200), r => Assert.Equal(TwoGateways.FlatCost, r.Item2));
 

@@ -10,7 +10,7 @@ namespace ARouter.Tests.Scaling;
 /// case and its real cost are both exactly <see cref="FlatCost"/> when the fake reports <see cref="FlatMaxTokens"/>
 /// completion tokens: how many requests a balance affords is then a number, not a range.
 /// </summary>
-public class TwoGateways : IAsyncLifetime
+public abstract class TwoGateways : IAsyncLifetime
 {
     public const string FlatModel = "deepseek/flat-rate";
     public const string SlowFlatModel = "mistral/flat-rate";
@@ -20,19 +20,23 @@ public class TwoGateways : IAsyncLifetime
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "arouter-tests", "scale-" + Guid.NewGuid().ToString("n"));
 
+    public TestDatabase Database { get; private set; } = null!;
     public RedisServer Redis { get; private set; } = null!;
     public FakeProviders Fakes { get; private set; } = null!;
     public GatewayHost A { get; private set; } = null!;
     public GatewayHost B { get; private set; } = null!;
-    public string DatabasePath => Path.Combine(_directory, "shared.db");
     public string CatalogPath => Path.Combine(_directory, "catalog.json");
 
     protected virtual int LeaseSeconds => 30;
+    protected virtual StoreEngine Engine => StoreEngine.Sqlite;
+
+    private bool CanRun => RedisServer.Binary is not null && (Engine == StoreEngine.Sqlite || PostgresCluster.InitDb is not null);
 
     /// <summary>What both instances (and a child process) are configured with, as an operator would set it.</summary>
     public Dictionary<string, string?> Configuration() => new(Fakes.GatewayConfiguration())
     {
-        ["AROUTER_DATABASE"] = $"Data Source={DatabasePath}",
+        ["AROUTER_DATABASE"] = Database.ConnectionString,
+        ["AROUTER_SECRETS_KEY"] = TestDatabase.SecretsKey,
         ["AROUTER_REDIS"] = Redis.Configuration,
         ["AROUTER_CATALOG"] = CatalogPath,
         ["ARouter:Redis:ReservationLeaseSeconds"] = LeaseSeconds.ToString(),
@@ -40,25 +44,26 @@ public class TwoGateways : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Without redis-server the tests are skipped (locally) or fail on their own (CI): start nothing.
-        if (RedisServer.Binary is null) return;
+        // Without redis-server (or PostgreSQL) the tests are skipped (locally) or fail on their own (CI): start nothing.
+        if (!CanRun) return;
         Directory.CreateDirectory(_directory);
+        Database = await TestDatabase.CreateAsync(Engine);
         await File.WriteAllTextAsync(CatalogPath, FlatCatalog());
         Redis = await RedisServer.StartAsync();
         Fakes = await FakeProviders.StartAsync();
         Fakes.Script("deepseek", FakeScript.Default with { CompletionTokens = FlatMaxTokens });
-        A = await GatewayHost.StartAsync(Configuration());
-        B = await GatewayHost.StartAsync(Configuration());
+        A = await GatewayHost.StartAsync(Configuration(), database: Database);
+        B = await GatewayHost.StartAsync(Configuration(), database: Database);
     }
 
     public async Task DisposeAsync()
     {
-        if (RedisServer.Binary is null) return;
+        if (!CanRun) return;
         await A.DisposeAsync();
         await B.DisposeAsync();
         await Fakes.DisposeAsync();
         await Redis.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await Database.DisposeAsync();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 
@@ -102,4 +107,11 @@ public class TwoGateways : IAsyncLifetime
         };
         return JsonSerializer.Serialize(new { providers = Array.Empty<object>(), models = new[] { Model(FlatModel, "deepseek"), Model(SlowFlatModel, "mistral") } });
     }
+}
+
+public sealed class TwoGatewaysOnSqlite : TwoGateways;
+
+public sealed class TwoGatewaysOnPostgres : TwoGateways
+{
+    protected override StoreEngine Engine => StoreEngine.Postgres;
 }
