@@ -143,4 +143,63 @@ public abstract class LedgerTests(StoreEngine engine) : IAsyncLifetime
 
         Assert.Equal(ReserveStatus.Reserved, (await _ledger.ReserveAsync(account, key, Ids.NewGenerationId(), 100, default)).Status);
     }
+
+    [StoreFact]
+    public async Task Two_gateway_processes_settling_against_one_account_never_overdraw_and_charge_each_generation_once()
+    {
+        var (account, key) = await AccountAsync(10_000);
+        // A second gateway process on the same database: its own store, ledger writer and in-memory balances.
+        var (_, otherWriter, otherLedger) = await OpenAsync();
+        Ledger[] ledgers = [_ledger, otherLedger];
+        var lowest = long.MaxValue;
+        using var stop = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                lowest = Math.Min(lowest, (await _store.GetBalanceAsync(account, default))!.Value);
+                await Task.Delay(2);
+            }
+        });
+
+        // Each process believes it alone holds the 10_000 (without Redis it sees the other's charges only
+        // as they commit or at its next refresh), so together they try to spend up to twice the balance.
+        var settled = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            await Task.Yield();
+            var generation = Ids.NewGenerationId();
+            var outcome = await ledgers[i % 2].ReserveAsync(account, key, generation, 1_000, default);
+            if (outcome.Reservation is null) return null;
+            await outcome.Reservation.SettleAsync(1_000, Generation(generation, account, key));
+            return generation;
+        }));
+
+        // The same settles delivered to both processes' writers at once: each generation is charged once.
+        await AddCreditAsync(account, 5_000);
+        var shared = Enumerable.Range(0, 20).Select(_ => Ids.NewGenerationId()).ToList();
+        var duplicates = await Task.WhenAll(shared.SelectMany(g => new[] { _writer, otherWriter }.Select(w =>
+            w.WriteAsync(new ChargeEntry(account, 100, Ids.NewTransactionId(), Generation(g, account, key))))));
+        await otherWriter.StopAsync(default);
+        await _writer.StopAsync(default);
+        stop.Cancel();
+        await watcher;
+
+        Assert.True(lowest >= 0, $"the balance went to {lowest}");
+        Assert.Equal(shared.Count, duplicates.Count(d => d.Applied));
+        var transactions = await _store.ListTransactionsAsync(account, null, 1_000, default);
+        var charges = transactions.Where(t => t.Type == TransactionType.Charge).ToList();
+        Assert.All(charges.GroupBy(t => t.GenerationId), g => Assert.Single(g));
+        Assert.Equal(settled.Count(g => g is not null) + shared.Count, charges.Count);
+        // The first 10_000 spent to the nano and not beyond, then 20 × 100; balance = credits − charges.
+        Assert.Equal(-(10_000 + shared.Count * 100), charges.Sum(t => t.AmountNanos));
+        var balance = await _store.GetBalanceAsync(account, default);
+        Assert.Equal(5_000 - shared.Count * 100, balance);
+        Assert.Equal(transactions.Sum(t => t.AmountNanos), balance);
+    }
+
+    private async Task AddCreditAsync(string account, long nanos)
+    {
+        await using var cli = _database.OpenStore();
+        await cli.AddCreditDirectAsync(account, nanos, "top-up", default);
+    }
 }

@@ -1,21 +1,30 @@
 using ARouter.Cli;
-using Microsoft.Data.Sqlite;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Cli;
 
-/// <summary>The CLI reads AROUTER_DATABASE from the environment, so these tests run one at a time.</summary>
 [Collection(nameof(EnvironmentCollection))]
-public sealed class CliTests : IDisposable
+public sealed class SqliteCliTests() : CliTests(StoreEngine.Sqlite);
+
+[Collection(nameof(EnvironmentCollection)), RunsOnPostgres]
+public sealed class PostgresCliTests() : CliTests(StoreEngine.Postgres);
+
+/// <summary>The CLI reads AROUTER_DATABASE from the environment, so these tests run one at a time.</summary>
+public abstract class CliTests(StoreEngine engine) : IAsyncLifetime
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), "arouter-tests", $"cli-{Guid.NewGuid():n}", "arouter.db");
     private readonly string? _previous = Environment.GetEnvironmentVariable("AROUTER_DATABASE");
+    private TestDatabase _database = null!;
 
-    public CliTests() => Environment.SetEnvironmentVariable("AROUTER_DATABASE", $"Data Source={_path}");
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync(engine);
+        Environment.SetEnvironmentVariable("AROUTER_DATABASE", _database.ConnectionString);
+    }
 
-    public void Dispose()
+    public async Task DisposeAsync()
     {
         Environment.SetEnvironmentVariable("AROUTER_DATABASE", _previous);
-        SqliteConnection.ClearAllPools();
+        await _database.DisposeAsync();
     }
 
     private static async Task<(int Code, string Output)> RunAsync(params string[] args)
@@ -28,7 +37,7 @@ public sealed class CliTests : IDisposable
     private static string Field(string output, string name)
         => output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith(name + " ", StringComparison.Ordinal))[name.Length..].Trim();
 
-    [Fact]
+    [StoreFact]
     public async Task Accounts_create_prints_the_account_and_a_fresh_key_once()
     {
         var (code, output) = await RunAsync("accounts", "create", "--name", "me", "--credits", "5");
@@ -38,10 +47,10 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("lr_live_", key);
         Assert.True(key.Length >= "lr_live_".Length + 32);
         Assert.Equal("5 USD", Field(output, "balance"));
-        Assert.True(File.Exists(_path), "the SQLite file is created on first use");
+        if (_database.SqlitePath is { } path) Assert.True(File.Exists(path), "the SQLite file is created on first use");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Credits_add_and_keys_create_work_on_an_existing_account()
     {
         var account = Field((await RunAsync("accounts", "create", "--name", "me", "--credits", "1.25")).Output, "account");
@@ -55,7 +64,7 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("lr_live_", Field(keyOutput, "key"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Keys_list_update_and_delete_manage_limits_and_state()
     {
         var account = Field((await RunAsync("accounts", "create", "--name", "me", "--credits", "5")).Output, "account");
@@ -82,11 +91,10 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1, (await RunAsync("keys", "delete", "--account", account, "--id", id)).Code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_key_disabled_from_the_CLI_is_refused_by_a_running_gateway_within_seconds()
     {
-        await using var gateway = await GatewayHost.StartAsync();
-        Environment.SetEnvironmentVariable("AROUTER_DATABASE", $"Data Source={gateway.DatabasePath}");
+        await using var gateway = await GatewayHost.StartAsync(database: _database);
         var account = await gateway.CreateAccountAsync(1);
         var (_, createOutput) = await RunAsync("keys", "create", "--account", account.Id, "--name", "cli");
         var key = Field(createOutput, "key");
@@ -103,14 +111,14 @@ public sealed class CliTests : IDisposable
         Assert.True(refused, "the gateway still accepted the key 5 s after the CLI disabled it");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Credits_add_to_an_unknown_account_fails_cleanly()
     {
         var (code, _) = await RunAsync("credits", "add", "--account", "acct_nope", "--amount", "1");
         Assert.Equal(1, code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Models_prints_the_catalog()
     {
         var (code, output) = await RunAsync("models");
@@ -119,7 +127,7 @@ public sealed class CliTests : IDisposable
             Assert.Contains(id, output);
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData("accounts", "create")]
     [InlineData("credits", "add")]
     [InlineData("keys", "create")]

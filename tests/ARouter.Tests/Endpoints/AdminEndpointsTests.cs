@@ -1,10 +1,16 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Endpoints;
 
+public sealed class SqliteAdminEndpointsTests(GatewayWithFakes fixture) : AdminEndpointsTests(fixture), IClassFixture<GatewayWithFakes>;
+
+[RunsOnPostgres]
+public sealed class PostgresAdminEndpointsTests(PostgresGatewayWithFakes fixture) : AdminEndpointsTests(fixture), IClassFixture<PostgresGatewayWithFakes>;
+
 /// <summary>The operator's API: accounts, first keys and credits, behind the admin token.</summary>
-public sealed class AdminEndpointsTests(GatewayWithFakes fixture) : IClassFixture<GatewayWithFakes>
+public abstract class AdminEndpointsTests(GatewayWithFakes fixture)
 {
     private async Task<(int Status, JsonElement Json)> AdminAsync(HttpMethod method, string path, object? body, string? token = GatewayHost.AdminToken)
     {
@@ -17,7 +23,7 @@ public sealed class AdminEndpointsTests(GatewayWithFakes fixture) : IClassFixtur
         return ((int)response.StatusCode, json.RootElement.Clone());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Creating_an_account_returns_its_id_balance_and_a_working_first_key_once()
     {
         var (status, json) = await AdminAsync(HttpMethod.Post, "/api/v1/admin/accounts", new { name = "acme", credits = 12.5m });
@@ -38,7 +44,7 @@ public sealed class AdminEndpointsTests(GatewayWithFakes fixture) : IClassFixtur
         Assert.DoesNotContain(key, account.GetRawText());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Credits_added_by_the_operator_show_in_the_balance_and_the_transactions()
     {
         var account = await fixture.Gateway.CreateAccountAsync(1);
@@ -66,7 +72,7 @@ public sealed class AdminEndpointsTests(GatewayWithFakes fixture) : IClassFixtur
         { "not json", "JSON" },
     };
 
-    [Theory]
+    [StoreTheory]
     [MemberData(nameof(BadCredits))]
     public async Task Bad_credit_amounts_are_400_and_change_nothing(string body, string mentions)
     {
@@ -79,7 +85,7 @@ public sealed class AdminEndpointsTests(GatewayWithFakes fixture) : IClassFixtur
         Assert.Equal(1m, await fixture.Gateway.BalanceAsync(account.Key));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task An_unknown_account_is_404()
     {
         var (credit, _) = await AdminAsync(HttpMethod.Post, "/api/v1/admin/accounts/acct_missing/credits", new { amount = 1 });
@@ -88,7 +94,7 @@ public sealed class AdminEndpointsTests(GatewayWithFakes fixture) : IClassFixtur
         Assert.Equal(404, get);
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData(null)]
     [InlineData("wrong-token")]
     public async Task Without_the_admin_token_nothing_is_created(string? token)
@@ -98,7 +104,7 @@ public sealed class AdminEndpointsTests(GatewayWithFakes fixture) : IClassFixtur
         Assert.Contains("admin token", json.GetProperty("error").GetProperty("message").GetString());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task An_account_key_is_not_an_admin_token()
     {
         var account = await fixture.Gateway.CreateAccountAsync(1);

@@ -2,11 +2,17 @@ using System.Net;
 using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Endpoints;
 
+public sealed class SqliteBillingTests(GatewayWithFakes fixture) : BillingTests(fixture), IClassFixture<GatewayWithFakes>;
+
+[RunsOnPostgres]
+public sealed class PostgresBillingTests(PostgresGatewayWithFakes fixture) : BillingTests(fixture), IClassFixture<PostgresGatewayWithFakes>;
+
 /// <summary>Balance, transactions and generations agree with tokens × catalog prices, under concurrency, failures and disconnects.</summary>
-public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<GatewayWithFakes>
+public abstract class BillingTests(GatewayWithFakes fixture)
 {
     private const string Model = "deepseek/deepseek-chat";
 
@@ -39,7 +45,7 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         return all;
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Balance_transactions_and_generation_agree_with_tokens_times_prices()
     {
         fixture.Fakes.Script("deepseek", FakeScript.Default with { PromptTokens = 1_000, CompletionTokens = 500, CachedTokens = 200 });
@@ -71,7 +77,7 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.False(data.TryGetProperty("prompt", out _));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Fifty_concurrent_requests_never_overdraw_and_every_success_is_charged_once()
     {
         var model = GatewayWithFakes.Catalog.FindModel(Model)!;
@@ -96,7 +102,7 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.Equal(credits + charges.Sum(c => c.GetProperty("amount").GetDecimal()), balance);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Not_enough_credit_is_402_and_nothing_is_sent_upstream()
     {
         var account = await fixture.Gateway.CreateAccountAsync(0);
@@ -110,7 +116,7 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.DoesNotContain(await TransactionsAsync(account.Key), t => t.GetProperty("type").GetString() == "charge");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_client_that_disconnects_mid_stream_is_charged_exactly_once_and_the_upstream_call_is_cancelled()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
@@ -142,7 +148,7 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         }
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData(500, 502)]
     [InlineData(503, 502)]
     [InlineData(401, 502)]
@@ -162,7 +168,7 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.Equal(1m, await fixture.Gateway.BalanceAsync(account.Key));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_stream_cut_by_the_provider_ends_with_an_error_event_and_charges_what_was_generated()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
@@ -181,7 +187,7 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.Equal(5 - cost, await fixture.Gateway.BalanceAsync(account.Key));
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_provider_that_reports_no_usage_is_billed_by_the_gateways_own_token_count(bool stream)
@@ -202,7 +208,7 @@ public sealed class BillingTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         Assert.Equal(model.Id, generation.GetProperty("data").GetProperty("model").GetString());
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData(1008, false, 502)]
     [InlineData(2013, false, 400)]
     [InlineData(1002, false, 429)]

@@ -2,11 +2,12 @@ using System.Text;
 using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Endpoints;
 
 /// <summary>A gateway with no operator key for Mistral and a 5% BYOK fee: Mistral is reachable only with the caller's own key.</summary>
-public sealed class ByokGateway : GatewayWithFakes
+public class ByokGateway : GatewayWithFakes
 {
     protected override IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?>
     {
@@ -15,7 +16,17 @@ public sealed class ByokGateway : GatewayWithFakes
     };
 }
 
-public sealed class ByokAndSpendLimitTests(ByokGateway fixture) : IClassFixture<ByokGateway>
+public sealed class PostgresByokGateway : ByokGateway
+{
+    protected override StoreEngine Engine => StoreEngine.Postgres;
+}
+
+public sealed class SqliteByokAndSpendLimitTests(ByokGateway fixture) : ByokAndSpendLimitTests(fixture), IClassFixture<ByokGateway>;
+
+[RunsOnPostgres]
+public sealed class PostgresByokAndSpendLimitTests(PostgresByokGateway fixture) : ByokAndSpendLimitTests(fixture), IClassFixture<PostgresByokGateway>;
+
+public abstract class ByokAndSpendLimitTests(ByokGateway fixture)
 {
     private static readonly string MistralModel = GatewayWithFakes.ChatModelOf("mistral").Id;
 
@@ -30,7 +41,7 @@ public sealed class ByokAndSpendLimitTests(ByokGateway fixture) : IClassFixture<
 
     private static decimal Fee(decimal usd) => Money.FromNanos((long)decimal.Ceiling(Money.ToNanos(usd) * 5m / 100m));
 
-    [Fact]
+    [StoreFact]
     public async Task X_Provider_Key_reaches_a_provider_the_operator_has_no_key_for_and_only_the_fee_is_charged()
     {
         var account = await fixture.Gateway.CreateAccountAsync(1);
@@ -57,7 +68,7 @@ public sealed class ByokAndSpendLimitTests(ByokGateway fixture) : IClassFixture<
         Assert.DoesNotContain(FakeProviders.KeyFor("mistral"), fixture.Gateway.Logs.All);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_stored_provider_key_is_used_encrypted_at_rest_listed_without_secret_and_removable()
     {
         var account = await fixture.Gateway.CreateAccountAsync(1);
@@ -77,7 +88,7 @@ public sealed class ByokAndSpendLimitTests(ByokGateway fixture) : IClassFixture<
         Assert.True(generation.GetProperty("data").GetProperty("byok").GetBoolean());
 
         await Task.Delay(300);
-        var stored = string.Concat(new[] { "", "-wal" }.Select(s => fixture.Gateway.DatabasePath + s).Where(File.Exists).Select(ReadShared));
+        var stored = await StoredBytesAsync(account.Id);
         Assert.DoesNotContain(providerKey, stored);
         Assert.DoesNotContain("fake-mistral", stored);
 
@@ -93,7 +104,7 @@ public sealed class ByokAndSpendLimitTests(ByokGateway fixture) : IClassFixture<
         Assert.Equal(400, (await fixture.Gateway.SendJsonAsync(HttpMethod.Put, "/api/v1/provider-keys/mistral", account.Key, new { key = "" })).Status);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_wrong_BYOK_key_is_the_callers_problem_shown_as_the_providers_refusal_and_costs_nothing()
     {
         var account = await fixture.Gateway.CreateAccountAsync(1);
@@ -103,7 +114,7 @@ public sealed class ByokAndSpendLimitTests(ByokGateway fixture) : IClassFixture<
         Assert.Equal(1m, await fixture.Gateway.BalanceAsync(account.Key));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task One_hundred_concurrent_requests_never_spend_past_the_keys_limit()
     {
         var account = await fixture.Gateway.CreateAccountAsync(100);
@@ -129,6 +140,17 @@ public sealed class ByokAndSpendLimitTests(ByokGateway fixture) : IClassFixture<
         var (_, listed) = await fixture.Gateway.SendJsonAsync(HttpMethod.Get, "/api/v1/keys/" + keyId, account.Key);
         Assert.Equal(spent, listed.GetProperty("data").GetProperty("usage").GetDecimal());
         Assert.Equal(100m - spent, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+
+    /// <summary>SQLite: the whole database file; PostgreSQL: the stored provider-key row, as the server holds it.</summary>
+    private async Task<string> StoredBytesAsync(string accountId)
+    {
+        if (fixture.Gateway.Database.SqlitePath is { } path)
+            return string.Concat(new[] { "", "-wal" }.Select(s => path + s).Where(File.Exists).Select(ReadShared));
+        await using var store = fixture.Gateway.Database.OpenStore();
+        var ciphertext = await store.GetProviderKeyAsync(accountId, "mistral", default);
+        Assert.NotNull(ciphertext);
+        return Encoding.Latin1.GetString(ciphertext);
     }
 
     private static string ReadShared(string path)

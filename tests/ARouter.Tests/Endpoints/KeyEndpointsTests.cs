@@ -2,11 +2,17 @@ using System.Text.Json;
 using OpenAI;
 using OpenAI.Chat;
 using System.ClientModel;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Endpoints;
 
+public sealed class SqliteKeyEndpointsTests(GatewayWithFakes fixture) : KeyEndpointsTests(fixture), IClassFixture<GatewayWithFakes>;
+
+[RunsOnPostgres]
+public sealed class PostgresKeyEndpointsTests(PostgresGatewayWithFakes fixture) : KeyEndpointsTests(fixture), IClassFixture<PostgresGatewayWithFakes>;
+
 /// <summary>Managing keys with a management key: create, list, get, change, disable, delete — and every change takes effect at once.</summary>
-public sealed class KeyEndpointsTests(GatewayWithFakes fixture) : IClassFixture<GatewayWithFakes>
+public abstract class KeyEndpointsTests(GatewayWithFakes fixture)
 {
     private Task<(int Status, JsonElement Json)> Api(HttpMethod method, string path, string key, object? body = null) => fixture.Gateway.SendJsonAsync(method, path, key, body);
 
@@ -17,7 +23,7 @@ public sealed class KeyEndpointsTests(GatewayWithFakes fixture) : IClassFixture<
         return (json.GetProperty("data").GetProperty("id").GetString()!, json.GetProperty("key").GetString()!);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_created_key_works_is_listed_without_its_secret_and_reports_usage_and_limit()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
@@ -50,7 +56,7 @@ public sealed class KeyEndpointsTests(GatewayWithFakes fixture) : IClassFixture<
         Assert.False(one.TryGetProperty("key", out _));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_key_disabled_or_deleted_is_refused_on_the_very_next_request_and_can_be_enabled_again()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
@@ -74,7 +80,7 @@ public sealed class KeyEndpointsTests(GatewayWithFakes fixture) : IClassFixture<
         Assert.Equal(404, (await Api(HttpMethod.Delete, "/api/v1/keys/" + id, account.Key)).Status);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_key_that_is_not_a_management_key_cannot_manage_keys()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
@@ -91,7 +97,7 @@ public sealed class KeyEndpointsTests(GatewayWithFakes fixture) : IClassFixture<
         Assert.NotNull(manager);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Keys_of_another_account_are_invisible()
     {
         var mine = await fixture.Gateway.CreateAccountAsync(1);
@@ -117,7 +123,7 @@ public sealed class KeyEndpointsTests(GatewayWithFakes fixture) : IClassFixture<
         { "[]", "object" },
     };
 
-    [Theory]
+    [StoreTheory]
     [MemberData(nameof(BadBodies))]
     public async Task Bad_key_bodies_are_400_naming_the_field(string body, string field)
     {
@@ -129,7 +135,7 @@ public sealed class KeyEndpointsTests(GatewayWithFakes fixture) : IClassFixture<
         Assert.Equal(1, list.GetProperty("data").GetArrayLength());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task The_OpenAI_SDK_sees_the_key_spend_limit_as_a_402_that_names_the_key()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
