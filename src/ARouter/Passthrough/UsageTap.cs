@@ -84,7 +84,9 @@ public sealed class UsageTap(WireDialect dialect, HttpResponse response, Passthr
         }
         if (type.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
-            _json = new ArrayBufferWriter<byte>(16 * 1024);
+            // Sized to the body when its length is known: most answers are a few hundred bytes, and 16 KiB per request adds up.
+            var expected = response.ContentLength is > 0 and var length ? Math.Min(length, options.MaxParsedBytes) : 4096;
+            _json = new ArrayBufferWriter<byte>((int)Math.Max(256, expected));
             return Mode.Json;
         }
         return Mode.Ignored;

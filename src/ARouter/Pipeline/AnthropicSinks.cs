@@ -25,7 +25,7 @@ public sealed class AnthropicStreamSink(SseWriter sse, GenerationFacts facts, in
     {
         if (!_sameDialect)
         {
-            foreach (var streamEvent in step.Events) await _encoder.WriteAsync(streamEvent, ct);
+            foreach (var streamEvent in CallerSinks.Visible(step, facts)) await _encoder.WriteAsync(streamEvent, ct);
             return;
         }
         var type = AnthropicResponseDecoder.String(data, "type");
@@ -68,6 +68,6 @@ public sealed class AnthropicCompletionSink(GenerationFacts facts) : ICompletion
     public void Write(Utf8JsonWriter json, JsonElement upstream, ChatResponse response, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
     {
         if (facts.Target.Provider.Dialect == WireDialect.Anthropic) AnthropicResponseEncoder.WriteRewritten(json, upstream, facts.GenerationId, facts.Target.Model.Id, cost);
-        else AnthropicResponseEncoder.Write(json, response, facts.GenerationId, facts.Target.Model.Id, usage, cost);
+        else AnthropicResponseEncoder.Write(json, CallerSinks.Visible(response, facts), facts.GenerationId, facts.Target.Model.Id, usage, cost);
     }
 }

@@ -30,6 +30,14 @@ public interface ICompletionSink
 /// <summary>Creates the sinks for the dialect a request arrived in.</summary>
 public static class CallerSinks
 {
+    /// <summary>The canonical events the caller sees: all of them, or all but the thinking when it was excluded.</summary>
+    public static IEnumerable<StreamEvent> Visible(StreamStep step, GenerationFacts facts)
+        => facts.ExcludeReasoning ? step.Events.Where(e => e is not (ReasoningDelta or ReasoningSignatureDelta)) : step.Events;
+
+    /// <summary>The canonical response the caller sees, without the thinking when it was excluded.</summary>
+    public static ChatResponse Visible(ChatResponse response, GenerationFacts facts)
+        => facts.ExcludeReasoning ? response with { Reasoning = null, ReasoningSignature = null } : response;
+
     public static IStreamSink Stream(GatewayRequest request, GenerationFacts facts, int promptTokens)
     {
         var output = request.Http.Response.BodyWriter;

@@ -84,10 +84,10 @@ public sealed class ChatCompletionHandler(
         if (wires.For(target.Provider.Dialect) is not { } wire)
             return new GatewayError(ErrorStage.Routing, 501, $"Provider '{target.Provider.Slug}' speaks the {target.Provider.Dialect} dialect, which the gateway cannot translate to yet.", "model");
         if (InputCheck.Validate(chat, target.Model) is { } inputError) return inputError with { Stage = ErrorStage.Routing };
-        if (target.Provider.Dialect == WireDialect.Gemini)
+        if (target.Provider.Dialect != WireDialect.Anthropic)
         {
-            // Gemini reads only inline data or its own file URIs: the gateway downloads other URLs, safely.
-            var (inlined, mediaError) = await media.InlineAsync(chat, request.Aborted);
+            // Gemini reads only inline data or its own file URIs, OpenAI-wire providers PDFs only as file_data: the gateway downloads other URLs, safely.
+            var (inlined, mediaError) = await media.InlineAsync(chat, request.Aborted, documentsOnly: target.Provider.Dialect == WireDialect.OpenAi);
             if (inlined is null) return mediaError;
             // A downloaded PDF is counted by its size, so the prompt is recounted only when something was downloaded.
             if (!ReferenceEquals(inlined, chat)) promptTokens = tokens.CountPrompt(inlined);
@@ -98,10 +98,11 @@ public sealed class ChatCompletionHandler(
         var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, promptTokens, chat.MaxTokens);
         if (reservation is null) return reserveError;
 
-        var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { AttemptsJson = earlier.ToJson() };
+        var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { AttemptsJson = earlier.ToJson(), ExcludeReasoning = chat.Reasoning?.Exclude == true };
         try
         {
-            var body = new ArrayBufferWriter<byte>(4096);
+            // The provider's body is about the caller's size: a fixed 4 KiB was most of a small request's allocations.
+            var body = new ArrayBufferWriter<byte>((int)Math.Clamp((request.Http.Request.ContentLength ?? 4096) + 512, 1024, 1 << 20));
             wire.EncodeRequest(body, chat, target);
             var uri = wire.ChatUri(target, chat.Stream);
             var outcome = await health.CallAsync(target.Provider.Slug, async ct =>

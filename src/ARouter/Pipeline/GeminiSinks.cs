@@ -27,7 +27,7 @@ public sealed class GeminiStreamSink(PipeWriter output, bool sse, GenerationFact
             foreach (var finish in step.Events.OfType<FinishEvent>()) await _encoder.WriteAsync(finish, ct);
             return;
         }
-        foreach (var streamEvent in step.Events) await _encoder.WriteAsync(streamEvent, ct);
+        foreach (var streamEvent in CallerSinks.Visible(step, facts)) await _encoder.WriteAsync(streamEvent, ct);
     }
 
     public ValueTask EndAsync(JsonElement? upstreamUsage, TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
@@ -39,6 +39,6 @@ public sealed class GeminiCompletionSink(GenerationFacts facts) : ICompletionSin
     public void Write(Utf8JsonWriter json, JsonElement upstream, ChatResponse response, JsonElement? upstreamUsage, TokenUsage usage, decimal cost)
     {
         if (facts.Target.Provider.Dialect == WireDialect.Gemini) GeminiResponseEncoder.WriteRewritten(json, upstream, facts.GenerationId, facts.Target.Model.Id, cost);
-        else GeminiResponseEncoder.Write(json, response, facts.GenerationId, facts.Target.Model.Id, usage, cost);
+        else GeminiResponseEncoder.Write(json, CallerSinks.Visible(response, facts), facts.GenerationId, facts.Target.Model.Id, usage, cost);
     }
 }

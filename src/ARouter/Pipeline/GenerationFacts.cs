@@ -23,6 +23,8 @@ public sealed class GenerationFacts(GatewayRequest request, RouteTarget target, 
     public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     /// <summary>Candidates that failed before this one, for the generation record.</summary>
     public string? AttemptsJson { get; init; }
+    /// <summary>The caller asked to think without seeing the thoughts (OpenRouter's <c>reasoning.exclude</c>).</summary>
+    public bool ExcludeReasoning { get; init; }
 
     /// <summary>Ends the reservation without a charge because the call failed, records why, and passes the error on.</summary>
     public GatewayError Fail(ILogger logger, Reservation reservation, GatewayError error)

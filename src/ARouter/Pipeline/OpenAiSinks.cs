@@ -30,7 +30,7 @@ public sealed class OpenAiStreamSink(SseWriter sse, GenerationFacts facts) : ISt
             await sse.WriteJsonAsync(null, json => OpenAiResponseEncoder.WriteRewritten(json, data, facts.GenerationId, model, null, stripUsage: step.CarriesUsage), ct);
             return;
         }
-        foreach (var streamEvent in step.Events)
+        foreach (var streamEvent in CallerSinks.Visible(step, facts))
         {
             var first = !_wroteFirst;
             _wroteFirst = true;
@@ -57,6 +57,6 @@ public sealed class OpenAiCompletionSink(GenerationFacts facts) : ICompletionSin
         if (facts.Target.Provider.Dialect == WireDialect.OpenAi)
             OpenAiResponseEncoder.WriteRewritten(json, upstream, facts.GenerationId, facts.Target.Model.Id, new OpenAiResponseEncoder.UsageWithCost(upstreamUsage, usage, cost));
         else
-            OpenAiCanonicalResponseEncoder.WriteCompletion(json, response, facts.GenerationId, facts.Target.Model.Id, facts.Created, usage, cost);
+            OpenAiCanonicalResponseEncoder.WriteCompletion(json, CallerSinks.Visible(response, facts), facts.GenerationId, facts.Target.Model.Id, facts.Created, usage, cost);
     }
 }

@@ -49,8 +49,10 @@ public sealed class MediaFetcher(IHttpClientFactory clients, IOptions<MediaOptio
     };
 
     /// <summary>Returns the request with every remote image and document inlined, or the error that says which one could not be.</summary>
-    public async Task<(ChatRequest? Request, GatewayError? Error)> InlineAsync(ChatRequest request, CancellationToken ct)
+    /// <param name="documentsOnly">OpenAI-wire providers fetch image URLs themselves but take PDFs only as <c>file_data</c>.</param>
+    public async Task<(ChatRequest? Request, GatewayError? Error)> InlineAsync(ChatRequest request, CancellationToken ct, bool documentsOnly = false)
     {
+        bool IsRemote(ContentPart part) => MediaFetcher.IsRemote(part) && (!documentsOnly || part is FilePart);
         if (!request.Messages.Any(m => m.Content.Any(IsRemote))) return (request, null);
         var messages = new List<ChatMessage>(request.Messages.Count);
         foreach (var message in request.Messages)

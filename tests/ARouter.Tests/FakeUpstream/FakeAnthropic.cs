@@ -63,9 +63,42 @@ public sealed class FakeAnthropic(FakeProviders fakes, FakeScript script)
             await WriteErrorAsync(context, 400, $"{required}: Field required");
             return;
         }
+        if (Refusal(request) is { } refusal)
+        {
+            await WriteErrorAsync(context, 400, refusal);
+            return;
+        }
         var model = request["model"]!.ToString();
         if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, model);
         else await WriteJsonAsync(context, 200, Message(model));
+    }
+
+    /// <summary>What the real Messages API refuses with a 400 that a translating gateway could get wrong.</summary>
+    private static string? Refusal(JsonObject request)
+    {
+        if (request["messages"] is not JsonArray messages) return "messages: Input should be a valid list";
+        foreach (var message in messages)
+        {
+            foreach (var block in message?["content"] as JsonArray ?? [])
+            {
+                var type = block?["type"]?.ToString();
+                if (type == "thinking" && string.IsNullOrEmpty(block?["signature"]?.ToString())) return "messages: Invalid `signature` in `thinking` block";
+                if (type is "document" or "image" && block?["source"]?["type"]?.ToString() is not ("base64" or "url" or "text" or "file"))
+                    return $"messages: {type}.source: Input tag does not match any of the expected tags: 'base64', 'url', 'file'";
+                if (type == "document" && block?["source"]?["type"]?.ToString() == "base64" && block["source"]?["media_type"]?.ToString() != "application/pdf")
+                    return "messages: document.source.media_type: Input should be 'application/pdf'";
+            }
+        }
+        if (request["thinking"] is JsonObject { } thinking && thinking["type"]?.ToString() == "enabled")
+        {
+            var budget = thinking["budget_tokens"]?.GetValue<int>() ?? 0;
+            if (budget < 1024) return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
+            if (budget >= request["max_tokens"]!.GetValue<int>()) return "`max_tokens` must be greater than `thinking.budget_tokens`.";
+        }
+        if (request["output_config"]?["format"] is JsonObject { } format && (format["type"]?.ToString() != "json_schema" || format["schema"] is not JsonObject))
+            return "output_config.format: Input tag does not match any of the expected tags: 'json_schema'";
+        if (request.ContainsKey("response_format")) return "response_format: Extra inputs are not permitted";
+        return null;
     }
 
     private JsonObject Usage(int outputTokens) => new()
@@ -83,13 +116,23 @@ public sealed class FakeAnthropic(FakeProviders fakes, FakeScript script)
         ["type"] = "message",
         ["role"] = "assistant",
         ["model"] = model,
-        ["content"] = script.ToolCall is { } call
-            ? new JsonArray(new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_" + _id[^10..], ["name"] = call.Name, ["input"] = JsonNode.Parse(call.ArgumentsJson) })
-            : new JsonArray(new JsonObject { ["type"] = "text", ["text"] = script.Reply }),
-        ["stop_reason"] = script.ToolCall is null ? "end_turn" : "tool_use",
+        ["content"] = Content(),
+        ["stop_reason"] = script.Calls.Count == 0 ? "end_turn" : "tool_use",
         ["stop_sequence"] = null,
         ["usage"] = Usage(script.CompletionTokens),
     };
+
+    private string ToolId(int index) => $"toolu_{index}_{_id[^10..]}";
+
+    private JsonArray Content()
+    {
+        var content = new JsonArray();
+        if (script.Reasoning is { } reasoning) content.Add(new JsonObject { ["type"] = "thinking", ["thinking"] = reasoning, ["signature"] = script.ReasoningSignature });
+        for (var i = 0; i < script.Calls.Count; i++)
+            content.Add(new JsonObject { ["type"] = "tool_use", ["id"] = ToolId(i), ["name"] = script.Calls[i].Name, ["input"] = JsonNode.Parse(script.Calls[i].ArgumentsJson) });
+        if (script.Calls.Count == 0) content.Add(new JsonObject { ["type"] = "text", ["text"] = script.Reply });
+        return content;
+    }
 
     private async Task StreamAsync(HttpContext context, string model)
     {
@@ -105,13 +148,26 @@ public sealed class FakeAnthropic(FakeProviders fakes, FakeScript script)
             start["stop_reason"] = null;
             start["usage"] = Usage(1);
             await WriteEventAsync(context, "message_start", new JsonObject { ["type"] = "message_start", ["message"] = start });
-            if (script.ToolCall is { } call)
+            var block = 0;
+            if (script.Reasoning is { } reasoning)
             {
-                // A tool call streams as a tool_use block whose input arrives as partial JSON.
-                await WriteEventAsync(context, "content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_" + _id[^10..], ["name"] = call.Name, ["input"] = new JsonObject() } });
-                foreach (var piece in FakeText.Split(call.ArgumentsJson, script.Chunks))
-                    await WriteEventAsync(context, "content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = piece } });
-                await WriteEventAsync(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
+                // A thinking block streams its text as thinking_delta and closes with its signature (signature_delta).
+                await WriteEventAsync(context, "content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = block, ["content_block"] = new JsonObject { ["type"] = "thinking", ["thinking"] = "", ["signature"] = "" } });
+                foreach (var piece in FakeText.Split(reasoning, script.Chunks))
+                    await WriteEventAsync(context, "content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = block, ["delta"] = new JsonObject { ["type"] = "thinking_delta", ["thinking"] = piece } });
+                await WriteEventAsync(context, "content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = block, ["delta"] = new JsonObject { ["type"] = "signature_delta", ["signature"] = script.ReasoningSignature } });
+                await WriteEventAsync(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = block++ });
+            }
+            if (script.Calls.Count > 0)
+            {
+                // Each tool call streams as its own tool_use block, one after the other, its input as partial JSON.
+                for (var i = 0; i < script.Calls.Count; i++, block++)
+                {
+                    await WriteEventAsync(context, "content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = block, ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = ToolId(i), ["name"] = script.Calls[i].Name, ["input"] = new JsonObject() } });
+                    foreach (var piece in FakeText.Split(script.Calls[i].ArgumentsJson, script.Chunks))
+                        await WriteEventAsync(context, "content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = block, ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = piece } });
+                    await WriteEventAsync(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = block });
+                }
                 await WriteEventAsync(context, "message_delta", new JsonObject
                 {
                     ["type"] = "message_delta",
@@ -121,20 +177,20 @@ public sealed class FakeAnthropic(FakeProviders fakes, FakeScript script)
                 await WriteEventAsync(context, "message_stop", new JsonObject { ["type"] = "message_stop" });
                 return;
             }
-            await WriteEventAsync(context, "content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" } });
+            await WriteEventAsync(context, "content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = block, ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" } });
             await WriteEventAsync(context, "ping", new JsonObject { ["type"] = "ping" });
             var sent = 0;
             foreach (var piece in FakeText.Split(script.Reply, script.Chunks))
             {
                 if (sent > 0 && script.ChunkDelay > TimeSpan.Zero) await Task.Delay(script.ChunkDelay, context.RequestAborted);
-                await WriteEventAsync(context, "content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = piece } });
+                await WriteEventAsync(context, "content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = block, ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = piece } });
                 if (++sent == script.ErrorEventAfterChunks)
                 {
                     await WriteEventAsync(context, "error", new JsonObject { ["type"] = "error", ["error"] = new JsonObject { ["type"] = "overloaded_error", ["message"] = "Overloaded" } });
                     return;
                 }
             }
-            await WriteEventAsync(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
+            await WriteEventAsync(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = block });
             await WriteEventAsync(context, "message_delta", new JsonObject
             {
                 ["type"] = "message_delta",

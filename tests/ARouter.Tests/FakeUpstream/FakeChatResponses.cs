@@ -8,18 +8,22 @@ public sealed class FakeChatResponses(FakeProviderProfile profile, FakeScript sc
     private readonly string _id = "chatcmpl-" + Guid.NewGuid().ToString("n")[..24];
     private readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
-    private string FinishReason => script.ToolCall is null ? "stop" : "tool_calls";
+    private string FinishReason => script.Calls.Count == 0 ? "stop" : "tool_calls";
+
+    private string CallId(int index) => $"call_{index}_{_id[^8..]}";
 
     public JsonObject Completion()
     {
-        var message = new JsonObject { ["role"] = "assistant", ["content"] = script.ToolCall is null ? script.Reply : null };
-        if (script.ToolCall is { } call)
-            message["tool_calls"] = new JsonArray(new JsonObject
+        var message = new JsonObject { ["role"] = "assistant", ["content"] = script.Calls.Count == 0 ? script.Reply : null };
+        // DeepSeek-style thinking, beside the content.
+        if (script.Reasoning is { } reasoning) message["reasoning_content"] = reasoning;
+        if (script.Calls.Count > 0)
+            message["tool_calls"] = new JsonArray([.. script.Calls.Select((call, i) => (JsonNode)new JsonObject
             {
-                ["id"] = "call_" + _id[^8..],
+                ["id"] = CallId(i),
                 ["type"] = "function",
                 ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.ArgumentsJson },
-            });
+            })]);
         var body = new JsonObject
         {
             ["id"] = _id,
@@ -37,12 +41,21 @@ public sealed class FakeChatResponses(FakeProviderProfile profile, FakeScript sc
     public IEnumerable<JsonObject> ContentChunks(bool usageAsked)
     {
         yield return Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null, usageAsked);
-        if (script.ToolCall is { } call)
+        if (script.Reasoning is { } reasoning)
+            foreach (var piece in Split(reasoning)) yield return Chunk(new JsonObject { ["reasoning_content"] = piece, ["content"] = null }, null, usageAsked);
+        if (script.Calls.Count > 0)
         {
-            var first = new JsonObject { ["index"] = 0, ["id"] = "call_" + _id[^8..], ["type"] = "function", ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = "" } };
-            yield return Chunk(new JsonObject { ["tool_calls"] = new JsonArray(first) }, null, usageAsked);
-            foreach (var piece in Split(call.ArgumentsJson))
-                yield return Chunk(new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = piece } }) }, null, usageAsked);
+            // Every call starts, then the argument pieces arrive interleaved by index: call 0, call 1, call 0, ...
+            for (var i = 0; i < script.Calls.Count; i++)
+            {
+                var first = new JsonObject { ["index"] = i, ["id"] = CallId(i), ["type"] = "function", ["function"] = new JsonObject { ["name"] = script.Calls[i].Name, ["arguments"] = "" } };
+                yield return Chunk(new JsonObject { ["tool_calls"] = new JsonArray(first) }, null, usageAsked);
+            }
+            var pieces = script.Calls.Select(c => Split(c.ArgumentsJson).ToList()).ToList();
+            for (var round = 0; round < pieces.Max(p => p.Count); round++)
+                for (var i = 0; i < pieces.Count; i++)
+                    if (round < pieces[i].Count)
+                        yield return Chunk(new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = i, ["function"] = new JsonObject { ["arguments"] = pieces[i][round] } }) }, null, usageAsked);
             yield break;
         }
         foreach (var piece in Split(script.Reply)) yield return Chunk(new JsonObject { ["content"] = piece }, null, usageAsked);

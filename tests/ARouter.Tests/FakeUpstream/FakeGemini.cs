@@ -68,24 +68,63 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
             return;
         }
 
+        if (Refusal(request) is { } refusal)
+        {
+            await WriteErrorAsync(context, 400, refusal);
+            return;
+        }
+        // Thought summaries come back only when the request asks for them.
+        _thoughts = script.Reasoning is not null && request["generationConfig"]?["thinkingConfig"]?["includeThoughts"]?.GetValue<bool>() == true;
         var pieces = FakeText.Split(script.Reply, action == "generateContent" ? 1 : script.Chunks).ToList();
-        if (action == "generateContent") await WriteJsonAsync(context, 200, Chunk(model, script.Reply, script.CompletionTokens, last: true));
+        if (action == "generateContent") await WriteJsonAsync(context, 200, Chunk(model, script.Reply, script.CompletionTokens, last: true, first: true));
         else if (context.Request.Query["alt"] == "sse") await StreamAsync(context, model, pieces);
-        else await WriteJsonAsync(context, 200, new JsonArray([.. pieces.Select((p, i) => (JsonNode)Chunk(model, p, Cumulative(i, pieces.Count), i == pieces.Count - 1))]));
+        else await WriteJsonAsync(context, 200, new JsonArray([.. pieces.Select((p, i) => (JsonNode)Chunk(model, p, Cumulative(i, pieces.Count), i == pieces.Count - 1, i == 0))]));
+    }
+
+    private bool _thoughts;
+
+    public const string ThoughtSignature = "CiQB0e2Kb7yTfG0cS2Pq1nVQ9mZ3xW8h4LrK5sJ6dE7aF2bC";
+
+    /// <summary>What the real API refuses with a 400 that a translating gateway could get wrong.</summary>
+    private static string? Refusal(JsonObject request)
+    {
+        foreach (var content in request["contents"] as JsonArray ?? [])
+        {
+            if (content?["role"]?.ToString() is { } role && role is not ("user" or "model"))
+                return $"Please use a valid role: user, model.";
+            foreach (var part in content?["parts"] as JsonArray ?? [])
+            {
+                if (part?["inlineData"] is JsonObject inline && (inline["mimeType"] is null || inline["data"] is null))
+                    return "* GenerateContentRequest.contents.parts.inline_data: mime_type and data are required";
+            }
+        }
+        if (request["generationConfig"]?["thinkingConfig"] is JsonObject thinking && thinking.ContainsKey("thinkingBudget") && thinking.ContainsKey("thinkingLevel"))
+            return "You can only set only one of thinking budget and thinking level.";
+        foreach (var unknown in (string[])["models", "route", "provider", "messages", "model"])
+            if (request.ContainsKey(unknown)) return $"Invalid JSON payload received. Unknown name \"{unknown}\": Cannot find field.";
+        return null;
     }
 
     /// <summary>Candidates tokens so far: usage on every chunk is cumulative and reaches the full count on the last.</summary>
     private int Cumulative(int index, int count) => (int)((long)script.CompletionTokens * (index + 1) / count);
 
-    private JsonObject Chunk(string model, string text, int candidatesTokens, bool last)
+    private JsonObject Chunk(string model, string text, int candidatesTokens, bool last, bool first)
     {
-        // Gemini sends a function call whole, in the last chunk.
-        var part = last && script.ToolCall is { } call
-            ? new JsonObject { ["functionCall"] = new JsonObject { ["name"] = call.Name, ["args"] = JsonNode.Parse(call.ArgumentsJson) } }
-            : new JsonObject { ["text"] = text };
+        var parts = new JsonArray();
+        if (first && _thoughts) parts.Add(new JsonObject { ["text"] = script.Reasoning, ["thought"] = true });
+        // Gemini sends function calls whole, all in the last chunk (parallel calls are several functionCall parts).
+        if (last && script.Calls.Count > 0)
+            foreach (var call in script.Calls)
+            {
+                var part = new JsonObject { ["functionCall"] = new JsonObject { ["name"] = call.Name, ["args"] = JsonNode.Parse(call.ArgumentsJson) } };
+                // Thinking models sign the first function call of a turn; the signature must come back with it.
+                if (parts.Count(p => p?["functionCall"] is not null) == 0) part["thoughtSignature"] = ThoughtSignature;
+                parts.Add(part);
+            }
+        else parts.Add(new JsonObject { ["text"] = text });
         var candidate = new JsonObject
         {
-            ["content"] = new JsonObject { ["parts"] = new JsonArray(part), ["role"] = "model" },
+            ["content"] = new JsonObject { ["parts"] = parts, ["role"] = "model" },
             ["index"] = 0,
         };
         if (last) candidate["finishReason"] = "STOP";
@@ -118,9 +157,15 @@ public sealed class FakeGemini(FakeProviders fakes, FakeScript script)
             for (var i = 0; i < pieces.Count; i++)
             {
                 if (i > 0 && script.ChunkDelay > TimeSpan.Zero) await Task.Delay(script.ChunkDelay, context.RequestAborted);
-                var chunk = Chunk(model, pieces[i], Cumulative(i, pieces.Count), i == pieces.Count - 1);
+                var chunk = Chunk(model, pieces[i], Cumulative(i, pieces.Count), i == pieces.Count - 1, i == 0);
                 await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("data: " + chunk.ToJsonString() + "\r\n\r\n"), context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
+                if (i + 1 == script.ErrorEventAfterChunks)
+                {
+                    // A failure after the stream began arrives as an error object in the stream, then the stream ends.
+                    await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("data: " + ErrorBody(503, "The model is overloaded. Please try again later.").ToJsonString() + "\r\n\r\n"), context.RequestAborted);
+                    return;
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)

@@ -45,6 +45,9 @@ public sealed class FakeProviders : IAsyncDisposable
     }
     internal void LargeBodyFinished() => Interlocked.Increment(ref _largeBodiesFinished);
 
+    /// <summary>A minimal PDF, for documents the gateway downloads on a caller's behalf.</summary>
+    public static readonly byte[] FakePdf = System.Text.Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
+
     public static string KeyFor(string slug) => $"sk-fake-{slug}-0123456789";
 
     public static async Task<FakeProviders> StartAsync()
@@ -56,6 +59,7 @@ public sealed class FakeProviders : IAsyncDisposable
         var fakes = new FakeProviders(app);
         // A tiny PNG, for media the gateway downloads on a caller's behalf.
         app.MapGet("/files/pixel.png", () => Results.Bytes(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="), "image/png"));
+        app.MapGet("/files/doc.pdf", () => Results.Bytes(FakePdf, "application/pdf"));
         app.Map("/{slug}/{**path}", fakes.HandleAsync);
         await app.StartAsync();
         fakes.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

@@ -39,6 +39,18 @@ public sealed record FakeScript
 
     /// <summary>Answer with a function call instead of text.</summary>
     public FakeToolCall? ToolCall { get; init; }
+
+    /// <summary>Answer with several function calls in one turn (parallel tool calls); streamed with interleaved argument deltas where the wire allows.</summary>
+    public IReadOnlyList<FakeToolCall>? ToolCalls { get; init; }
+
+    /// <summary>Thinking sent before the reply, in the provider's own shape (reasoning_content, thinking blocks, thought parts).</summary>
+    public string? Reasoning { get; init; }
+
+    /// <summary>Anthropic only: the signature closing the thinking block.</summary>
+    public string ReasoningSignature { get; init; } = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
+
+    /// <summary>Every function call this script answers with.</summary>
+    public IReadOnlyList<FakeToolCall> Calls => ToolCalls ?? (ToolCall is { } call ? [call] : []);
 }
 
 public sealed record FakeToolCall(string Name, string ArgumentsJson);

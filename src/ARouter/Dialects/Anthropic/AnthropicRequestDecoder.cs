@@ -50,8 +50,41 @@ public static class AnthropicRequestDecoder
             Stop = ReadStopSequences(root),
             Tools = tools,
             ToolMode = toolMode,
+            Reasoning = ReadThinking(root),
+            Format = ReadOutputFormat(root),
             Source = source,
         };
+    }
+
+    /// <summary><c>thinking</c> (enabled with a budget, adaptive, disabled) and <c>output_config.effort</c>.</summary>
+    private static ReasoningSpec? ReadThinking(JsonElement root)
+    {
+        var effort = JsonRead.OptionalElement(root, "output_config") is { ValueKind: JsonValueKind.Object } config
+            ? JsonRead.OptionalString(config, "effort", "output_config.effort")
+            : null;
+        if (effort is not null && !ReasoningLevels.Efforts.Contains(effort))
+            throw new DecodeException($"output_config.effort: must be low, medium, high or max (got '{effort}')", "output_config.effort");
+        if (JsonRead.OptionalElement(root, "thinking") is not { } thinking) return effort is null ? null : new ReasoningSpec(true, effort);
+        if (thinking.ValueKind != JsonValueKind.Object) throw new DecodeException("thinking: must be an object", "thinking");
+        return JsonRead.RequiredString(thinking, "type", "thinking.type") switch
+        {
+            "enabled" => new ReasoningSpec(true, effort, JsonRead.OptionalPositiveInt(thinking, "budget_tokens")
+                ?? throw new DecodeException("thinking.budget_tokens: Field required", "thinking.budget_tokens")),
+            "adaptive" => new ReasoningSpec(true, effort),
+            "disabled" => new ReasoningSpec(false),
+            var other => throw new DecodeException($"thinking.type: must be enabled, adaptive or disabled (got '{other}')", "thinking.type"),
+        };
+    }
+
+    /// <summary>Structured outputs: <c>output_config.format</c>, or the beta's top-level <c>output_format</c>.</summary>
+    private static ResponseFormatSpec? ReadOutputFormat(JsonElement root)
+    {
+        var format = JsonRead.OptionalElement(root, "output_config") is { ValueKind: JsonValueKind.Object } config ? JsonRead.OptionalElement(config, "format") : null;
+        format ??= JsonRead.OptionalElement(root, "output_format");
+        if (format is not { } f) return null;
+        if (f.ValueKind != JsonValueKind.Object || JsonRead.OptionalString(f, "type", "output_config.format.type") != "json_schema")
+            throw new DecodeException("output_config.format: must be {\"type\": \"json_schema\", \"schema\": {...}}", "output_config.format");
+        return new ResponseFormatSpec("json_schema", JsonRead.OptionalElement(f, "schema") ?? throw new DecodeException("output_config.format.schema: Field required", "output_config.format.schema"), "response");
     }
 
     private static string? ReadSystem(JsonElement root)
@@ -79,7 +112,7 @@ public static class AnthropicRequestDecoder
 
         var parts = new List<ContentPart>();
         var calls = new List<ToolCall>();
-        string? reasoning = null;
+        string? reasoning = null, signature = null;
         var index = 0;
         foreach (var block in content.EnumerateArray())
         {
@@ -106,6 +139,7 @@ public static class AnthropicRequestDecoder
                     break;
                 case "thinking" when role == "assistant":
                     reasoning = JsonRead.OptionalString(block, "thinking", $"{blockPath}.thinking");
+                    signature = JsonRead.OptionalString(block, "signature", $"{blockPath}.signature");
                     break;
                 case "redacted_thinking" when role == "assistant":
                     break;
@@ -113,7 +147,7 @@ public static class AnthropicRequestDecoder
                     throw new DecodeException($"{blockPath}.type: '{type}' is not supported in a {role} message here (use text, image, document{(role == "user" ? ", tool_result" : ", tool_use")}).", $"{blockPath}.type");
             }
         }
-        if (role == "assistant") output.Add(new ChatMessage(ChatRole.Assistant, parts) { ToolCalls = calls.Count > 0 ? calls : null, Reasoning = reasoning });
+        if (role == "assistant") output.Add(new ChatMessage(ChatRole.Assistant, parts) { ToolCalls = calls.Count > 0 ? calls : null, Reasoning = reasoning, ReasoningSignature = signature });
         else if (parts.Count > 0) output.Add(new ChatMessage(ChatRole.User, parts));
     }
 

@@ -14,6 +14,7 @@ namespace ARouter.Dialects.Anthropic;
 public static class AnthropicRequestEncoder
 {
     public const int DefaultMaxTokens = 4_096;
+    public const int MinThinkingBudget = 1_024;
 
     public static void Encode(IBufferWriter<byte> output, ChatRequest request, ModelRecord model)
     {
@@ -30,7 +31,8 @@ public static class AnthropicRequestEncoder
 
         json.WriteStartObject();
         json.WriteString("model", model.UpstreamId);
-        json.WriteNumber("max_tokens", request.MaxTokens ?? model.MaxOutputTokens ?? DefaultMaxTokens);
+        var maxTokens = request.MaxTokens ?? model.MaxOutputTokens ?? DefaultMaxTokens;
+        json.WriteNumber("max_tokens", maxTokens);
         var system = string.Join("\n\n", request.Messages.Where(m => m.Role == ChatRole.System).Select(TextOf).Where(t => t.Length > 0));
         if (system.Length > 0) json.WriteString("system", system);
         WriteMessages(json, request.Messages.Where(m => m.Role != ChatRole.System).ToList());
@@ -43,7 +45,55 @@ public static class AnthropicRequestEncoder
             json.WriteEndArray();
         }
         if (request.Tools is { Count: > 0 } tools) WriteTools(json, tools, request.ToolMode);
+        if (request.Reasoning is { } reasoning) WriteThinking(json, reasoning, maxTokens);
+        WriteOutputConfig(json, request);
         if (request.Stream) json.WriteBoolean("stream", true);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A budget becomes <c>thinking: {type: enabled, budget_tokens}</c> (at least Anthropic's minimum of 1,024 and below
+    /// <c>max_tokens</c>); a level or a bare "on" becomes <c>{type: adaptive}</c> (the level goes in <c>output_config.effort</c>).
+    /// </summary>
+    private static void WriteThinking(Utf8JsonWriter json, ReasoningSpec reasoning, int maxTokens)
+    {
+        json.WriteStartObject("thinking");
+        if (!reasoning.Enabled)
+        {
+            json.WriteString("type", "disabled");
+        }
+        else if (reasoning.BudgetTokens is { } budget && reasoning.Effort is null)
+        {
+            var allowed = Math.Min(Math.Max(budget, MinThinkingBudget), maxTokens - 1);
+            if (allowed < MinThinkingBudget)
+                throw new DecodeException($"A thinking budget on Anthropic needs max_tokens above {MinThinkingBudget} (got {maxTokens}).", "max_tokens");
+            json.WriteString("type", "enabled");
+            json.WriteNumber("budget_tokens", allowed);
+        }
+        else
+        {
+            json.WriteString("type", "adaptive");
+        }
+        json.WriteEndObject();
+    }
+
+    /// <summary><c>output_config</c>: the reasoning level and structured outputs (<c>format</c>, JSON Schema only).</summary>
+    private static void WriteOutputConfig(Utf8JsonWriter json, ChatRequest request)
+    {
+        var effort = request.Reasoning is { Enabled: true, Effort: { } level } ? level : null;
+        if (effort is null && request.Format is null) return;
+        if (request.Format is { Schema: null })
+            throw new DecodeException("Anthropic has no JSON mode without a schema: send response_format {\"type\":\"json_schema\",\"json_schema\":{\"schema\":{...}}} instead of json_object.", "response_format");
+        json.WriteStartObject("output_config");
+        if (effort is not null) json.WriteString("effort", ReasoningLevels.ForAnthropic(effort));
+        if (request.Format is { Schema: { } schema })
+        {
+            json.WriteStartObject("format");
+            json.WriteString("type", "json_schema");
+            json.WritePropertyName("schema");
+            schema.WriteTo(json);
+            json.WriteEndObject();
+        }
         json.WriteEndObject();
     }
 
@@ -74,6 +124,15 @@ public static class AnthropicRequestEncoder
             json.WriteEndObject();
             return;
         }
+        // Anthropic checks the signature of thinking sent back; unsigned thinking (from another provider) is left out.
+        if (message is { Role: ChatRole.Assistant, Reasoning: { } thinking, ReasoningSignature: { Length: > 0 } signature })
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "thinking");
+            json.WriteString("thinking", thinking);
+            json.WriteString("signature", signature);
+            json.WriteEndObject();
+        }
         foreach (var part in message.Content) WritePart(json, part);
         foreach (var call in message.ToolCalls ?? []) AnthropicResponseEncoder.WriteToolUse(json, call);
     }
@@ -93,12 +152,40 @@ public static class AnthropicRequestEncoder
             case ImagePart image:
                 WriteSourceBlock(json, "image", image.Url, null);
                 return;
+            case FilePart { Data: { } data } file when DataUri.TryParse(data, out var mediaType, out var base64) && mediaType != "application/pdf":
+                WriteTextDocument(json, mediaType, base64, file.Filename);
+                return;
             case FilePart { Data: { } data } file:
                 WriteSourceBlock(json, "document", data, file.Filename);
                 return;
             case FilePart file:
                 throw new DecodeException($"Provider file ids ('{file.FileId}') cannot be sent to Anthropic; send the PDF as file_data.", "messages");
         }
+    }
+
+    /// <summary>Anthropic reads documents as PDF (base64 or URL) or as plain text; other media (audio, video) has no block there.</summary>
+    private static void WriteTextDocument(Utf8JsonWriter json, string mediaType, string base64, string? title)
+    {
+        if (mediaType != "text/plain")
+            throw new DecodeException($"Anthropic reads documents as PDF or plain text; '{mediaType}' cannot be sent to it.", "messages");
+        string text;
+        try
+        {
+            text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            throw new DecodeException("A text/plain document is not valid base64.", "messages");
+        }
+        json.WriteStartObject();
+        json.WriteString("type", "document");
+        json.WriteStartObject("source");
+        json.WriteString("type", "text");
+        json.WriteString("media_type", "text/plain");
+        json.WriteString("data", text);
+        json.WriteEndObject();
+        if (title is not null) json.WriteString("title", title);
+        json.WriteEndObject();
     }
 
     private static void WriteSourceBlock(Utf8JsonWriter json, string type, string location, string? title)

@@ -13,6 +13,7 @@ public static class AnthropicResponseDecoder
         var text = new StringBuilder();
         var reasoning = new StringBuilder();
         var calls = new List<ToolCall>();
+        string? signature = null;
         if (message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
         {
             foreach (var block in content.EnumerateArray())
@@ -21,7 +22,10 @@ public static class AnthropicResponseDecoder
                 switch (String(block, "type"))
                 {
                     case "text": text.Append(String(block, "text")); break;
-                    case "thinking": reasoning.Append(String(block, "thinking")); break;
+                    case "thinking":
+                        reasoning.Append(String(block, "thinking"));
+                        signature = String(block, "signature") ?? signature;
+                        break;
                     case "tool_use":
                         calls.Add(new ToolCall(String(block, "id") ?? "", String(block, "name") ?? "", block.TryGetProperty("input", out var input) ? input.GetRawText() : "{}"));
                         break;
@@ -29,7 +33,10 @@ public static class AnthropicResponseDecoder
             }
         }
         var usage = message.TryGetProperty("usage", out var u) ? ReadUsage(u, null) : null;
-        return new ChatResponse(text.ToString(), reasoning.Length == 0 ? null : reasoning.ToString(), calls, MapStopReason(String(message, "stop_reason")), usage);
+        return new ChatResponse(text.ToString(), reasoning.Length == 0 ? null : reasoning.ToString(), calls, MapStopReason(String(message, "stop_reason")), usage)
+        {
+            ReasoningSignature = signature is { Length: > 0 } ? signature : null,
+        };
     }
 
     /// <summary>
@@ -95,6 +102,10 @@ public sealed class AnthropicStreamDecoder
                     _toolIndexByBlock[index] = toolIndex;
                     events.Add(new ToolCallStart(toolIndex, AnthropicResponseDecoder.String(block, "id") ?? "", AnthropicResponseDecoder.String(block, "name") ?? ""));
                 }
+                else if (AnthropicResponseDecoder.String(block, "type") == "thinking")
+                {
+                    if (AnthropicResponseDecoder.String(block, "thinking") is { Length: > 0 } thought) events.Add(new ReasoningDelta(thought));
+                }
                 else if (AnthropicResponseDecoder.String(block, "text") is { Length: > 0 } initial) events.Add(new TextDelta(initial));
                 break;
             case "content_block_delta" when data.TryGetProperty("delta", out var delta):
@@ -103,6 +114,9 @@ public sealed class AnthropicStreamDecoder
                 {
                     case "text_delta": events.Add(new TextDelta(AnthropicResponseDecoder.String(delta, "text") ?? "")); break;
                     case "thinking_delta": events.Add(new ReasoningDelta(AnthropicResponseDecoder.String(delta, "thinking") ?? "")); break;
+                    case "signature_delta" when AnthropicResponseDecoder.String(delta, "signature") is { Length: > 0 } signature:
+                        events.Add(new ReasoningSignatureDelta(signature));
+                        break;
                     case "input_json_delta" when _toolIndexByBlock.TryGetValue(blockIndex, out var tool):
                         events.Add(new ToolCallArgumentsDelta(tool, AnthropicResponseDecoder.String(delta, "partial_json") ?? ""));
                         break;

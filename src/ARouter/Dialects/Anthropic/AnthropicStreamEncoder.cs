@@ -1,3 +1,4 @@
+using System.Text;
 using ARouter.Billing;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Sse;
@@ -8,13 +9,16 @@ namespace ARouter.Dialects.Anthropic;
 /// Turns canonical stream events into Anthropic's exact event sequence — <c>message_start</c>, then per
 /// block <c>content_block_start</c> / <c>content_block_delta</c> (<c>text_delta</c>, <c>input_json_delta</c>,
 /// <c>thinking_delta</c>) / <c>content_block_stop</c>, then <c>message_delta</c> (stop reason, usage, cost) and
-/// <c>message_stop</c> — so the Anthropic SDKs' stream helpers assemble the final message.
+/// <c>message_stop</c> — so the Anthropic SDKs' stream helpers assemble the final message. Anthropic streams one
+/// block at a time, so when another dialect's provider streams several tool calls at once (OpenAI-wire argument
+/// deltas interleaved by index), the first streams live and the others wait and follow, each as a whole block.
 /// </summary>
 public sealed class AnthropicStreamEncoder(SseWriter sse, string generationId, string model)
 {
     private enum BlockKind { None, Text, Thinking, ToolUse }
 
-    private readonly Dictionary<int, int> _toolBlocks = [];
+    private readonly SortedDictionary<int, (string Id, string Name, StringBuilder Arguments)> _waiting = [];
+    private int? _liveTool;
     private BlockKind _open = BlockKind.None;
     private int _nextBlock;
     private FinishReason? _finish;
@@ -46,19 +50,30 @@ public sealed class AnthropicStreamEncoder(SseWriter sse, string generationId, s
         switch (streamEvent)
         {
             case TextDelta text:
-                if (_open != BlockKind.Text) await OpenAsync(BlockKind.Text, null, null, ct);
+                if (_open != BlockKind.Text) await OpenAfterToolsAsync(BlockKind.Text, ct);
                 await DeltaAsync(_nextBlock - 1, "text_delta", "text", text.Text, ct);
                 break;
             case ReasoningDelta thinking:
-                if (_open != BlockKind.Thinking) await OpenAsync(BlockKind.Thinking, null, null, ct);
+                if (_open != BlockKind.Thinking) await OpenAfterToolsAsync(BlockKind.Thinking, ct);
                 await DeltaAsync(_nextBlock - 1, "thinking_delta", "thinking", thinking.Text, ct);
+                break;
+            case ReasoningSignatureDelta signature:
+                if (_open != BlockKind.Thinking) await OpenAfterToolsAsync(BlockKind.Thinking, ct);
+                await DeltaAsync(_nextBlock - 1, "signature_delta", "signature", signature.Signature, ct);
+                break;
+            case ToolCallStart start when _open == BlockKind.ToolUse:
+                // Anthropic streams one block at a time; a call that starts while another is open waits its turn.
+                _waiting[start.Index] = (start.Id, start.Name, new StringBuilder());
                 break;
             case ToolCallStart start:
                 await OpenAsync(BlockKind.ToolUse, start.Id, start.Name, ct);
-                _toolBlocks[start.Index] = _nextBlock - 1;
+                _liveTool = start.Index;
                 break;
-            case ToolCallArgumentsDelta arguments when _toolBlocks.TryGetValue(arguments.Index, out var block):
-                await DeltaAsync(block, "input_json_delta", "partial_json", arguments.Json, ct);
+            case ToolCallArgumentsDelta arguments when _open == BlockKind.ToolUse && arguments.Index == _liveTool:
+                await DeltaAsync(_nextBlock - 1, "input_json_delta", "partial_json", arguments.Json, ct);
+                break;
+            case ToolCallArgumentsDelta arguments when _waiting.TryGetValue(arguments.Index, out var waiting):
+                waiting.Arguments.Append(arguments.Json);
                 break;
             case FinishEvent finish:
                 _finish = finish.Reason;
@@ -66,10 +81,30 @@ public sealed class AnthropicStreamEncoder(SseWriter sse, string generationId, s
         }
     }
 
+    private async ValueTask OpenAfterToolsAsync(BlockKind kind, CancellationToken ct)
+    {
+        await FlushToolsAsync(ct);
+        await OpenAsync(kind, null, null, ct);
+    }
+
+    /// <summary>Closes the open block, then writes each waiting tool call as a whole block (its arguments in one delta).</summary>
+    private async ValueTask FlushToolsAsync(CancellationToken ct)
+    {
+        await CloseAsync(ct);
+        foreach (var (_, call) in _waiting)
+        {
+            await OpenAsync(BlockKind.ToolUse, call.Id, call.Name, ct);
+            if (call.Arguments.Length > 0) await DeltaAsync(_nextBlock - 1, "input_json_delta", "partial_json", call.Arguments.ToString(), ct);
+            await CloseAsync(ct);
+        }
+        _waiting.Clear();
+        _liveTool = null;
+    }
+
     /// <summary>Closes the open block, then sends usage and cost in <c>message_delta</c> and ends with <c>message_stop</c>, or with an <c>error</c> event.</summary>
     public async ValueTask EndAsync(TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
     {
-        await CloseAsync(ct);
+        await FlushToolsAsync(ct);
         await WriteEndingAsync(AnthropicResponseEncoder.StopReason(_finish), usage, cost, failure, ct);
     }
 

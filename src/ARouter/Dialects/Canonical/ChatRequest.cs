@@ -12,12 +12,24 @@ public sealed record ImagePart(string Url, string? Detail = null) : ContentPart;
 /// <summary>A document (PDF) as a <c>data:</c> URI, a URL or a provider file id.</summary>
 public sealed record FilePart(string? Data, string? Filename, string? FileId, string? MediaType) : ContentPart;
 
-public sealed record ToolCall(string Id, string Name, string ArgumentsJson);
+public sealed record ToolCall(string Id, string Name, string ArgumentsJson)
+{
+    /// <summary>Gemini's <c>thoughtSignature</c> on the call; Gemini 3 refuses a function-calling turn sent back without it.</summary>
+    public string? Signature { get; init; }
+}
 
 public sealed record ToolDefinition(string Name, string? Description, JsonElement? Parameters);
 
 /// <summary>Structured output: <c>json_object</c> (any JSON) or <c>json_schema</c> (JSON matching <see cref="Schema"/>).</summary>
 public sealed record ResponseFormatSpec(string Type, JsonElement? Schema = null, string? Name = null);
+
+/// <summary>
+/// The caller's reasoning request: off (<see cref="Enabled"/> false), a level (OpenAI's <c>reasoning_effort</c>:
+/// minimal, low, medium, high, xhigh, max), a token budget (Anthropic's <c>budget_tokens</c>, Gemini's
+/// <c>thinkingBudget</c>, OpenRouter's <c>reasoning.max_tokens</c>), or just on. <see cref="Exclude"/>: think, but
+/// do not return the thoughts.
+/// </summary>
+public sealed record ReasoningSpec(bool Enabled, string? Effort = null, int? BudgetTokens = null, bool Exclude = false);
 
 /// <summary>How the model may use tools: <c>auto</c>, <c>none</c>, <c>required</c> (any tool) or <c>tool</c> (the one named).</summary>
 public sealed record ToolChoiceSpec(string Mode, string? Name = null);
@@ -28,6 +40,8 @@ public sealed record ChatMessage(ChatRole Role, IReadOnlyList<ContentPart> Conte
     public string? ToolCallId { get; init; }
     public string? Name { get; init; }
     public string? Reasoning { get; init; }
+    /// <summary>Anthropic's signature over <see cref="Reasoning"/>; Anthropic refuses a thinking block sent back without it.</summary>
+    public string? ReasoningSignature { get; init; }
 }
 
 /// <summary>
@@ -55,6 +69,8 @@ public sealed record ChatRequest
     public JsonElement? ResponseFormat { get; init; }
     /// <summary>The response format in canonical form, for encoding into another dialect.</summary>
     public ResponseFormatSpec? Format { get; init; }
+    /// <summary>How much the model should think, whichever dialect's knob the caller used.</summary>
+    public ReasoningSpec? Reasoning { get; init; }
     public required SourceDocument Source { get; init; }
 
     public bool HasImages => Messages.Any(m => m.Content.Any(p => p is ImagePart));

@@ -37,6 +37,9 @@ public static class GeminiRequestDecoder
         return new ChatRequest
         {
             Model = model,
+            // OpenRouter's fallback list and provider preferences, as the other dialects take them; Google never sees them.
+            Models = ReadModels(source.Json.RootElement),
+            Preferences = ARouter.Routing.ProviderPreferences.Read(source.Json.RootElement),
             Messages = messages,
             Stream = stream,
             MaxTokens = config.ValueKind == JsonValueKind.Object ? PositiveInt(config, "maxOutputTokens", "max_output_tokens") : null,
@@ -46,8 +49,40 @@ public static class GeminiRequestDecoder
             Tools = tools,
             ToolMode = toolMode,
             Format = config.ValueKind == JsonValueKind.Object ? ReadFormat(config) : null,
+            Reasoning = config.ValueKind == JsonValueKind.Object ? ReadThinking(config) : null,
             Source = source,
         };
+    }
+
+    /// <summary>Gateway fields a Gemini body may carry; the encoder leaves them out when it copies the body to Google.</summary>
+    public static readonly string[] GatewayOnlyFields = ["models", "route", "provider"];
+
+    private static List<string>? ReadModels(JsonElement root)
+    {
+        if (Field(root, "models") is not { } models) return null;
+        if (models.ValueKind != JsonValueKind.Array || models.EnumerateArray().Any(m => m.ValueKind != JsonValueKind.String || m.GetString()!.Length == 0))
+            throw new DecodeException("models: must be an array of model names", "models");
+        var list = models.EnumerateArray().Select(m => m.GetString()!).ToList();
+        return list.Count == 0 ? null : list;
+    }
+
+    /// <summary>
+    /// <c>generationConfig.thinkingConfig</c>: <c>thinkingBudget</c> (0 off, -1 dynamic, else a budget),
+    /// <c>thinkingLevel</c> (Gemini 3), <c>includeThoughts</c>.
+    /// </summary>
+    private static ReasoningSpec? ReadThinking(JsonElement config)
+    {
+        if (Field(config, "thinkingConfig", "thinking_config") is not { } thinking) return null;
+        if (thinking.ValueKind != JsonValueKind.Object) throw new DecodeException("generationConfig.thinkingConfig: must be an object", "thinkingConfig");
+        var budget = Field(thinking, "thinkingBudget", "thinking_budget") is { } b
+            ? b.ValueKind == JsonValueKind.Number && b.TryGetInt32(out var n) && n >= -1 ? n : throw new DecodeException("thinkingConfig.thinkingBudget: must be -1, 0 or a positive number of tokens", "thinkingBudget")
+            : (int?)null;
+        var level = String(thinking, "thinkingLevel", "thinking_level")?.ToLowerInvariant();
+        if (level is not (null or "minimal" or "low" or "medium" or "high"))
+            throw new DecodeException($"thinkingConfig.thinkingLevel: must be MINIMAL, LOW, MEDIUM or HIGH (got '{level}')", "thinkingLevel");
+        var exclude = Field(thinking, "includeThoughts", "include_thoughts") is { ValueKind: JsonValueKind.False };
+        if (budget == 0) return new ReasoningSpec(false, null, 0);
+        return new ReasoningSpec(true, level, budget is > 0 ? budget : null, exclude);
     }
 
     private static void DecodeContent(JsonElement content, string path, List<ChatMessage> output, Queue<string> callIds)

@@ -16,7 +16,10 @@ public static class GeminiRequestEncoder
         using var json = new Utf8JsonWriter(output, JsonWriting.Options);
         if (request.Source.Dialect == CallerDialect.Gemini)
         {
-            request.Source.Json.RootElement.WriteTo(json);
+            json.WriteStartObject();
+            foreach (var property in request.Source.Json.RootElement.EnumerateObject())
+                if (!GeminiRequestDecoder.GatewayOnlyFields.Contains(property.Name)) property.WriteTo(json);
+            json.WriteEndObject();
             return;
         }
         json.WriteStartObject();
@@ -89,6 +92,7 @@ public static class GeminiRequestEncoder
             json.WritePropertyName("args");
             ToolArguments.WriteAsObject(json, call.ArgumentsJson);
             json.WriteEndObject();
+            if (call.Signature is { } signature) json.WriteString("thoughtSignature", signature);
             json.WriteEndObject();
         }
     }
@@ -122,7 +126,7 @@ public static class GeminiRequestEncoder
 
     private static void WriteGenerationConfig(Utf8JsonWriter json, ChatRequest request)
     {
-        if (request.MaxTokens is null && request.Temperature is null && request.TopP is null && request.Stop is not { Count: > 0 } && request.Format is null) return;
+        if (request.MaxTokens is null && request.Temperature is null && request.TopP is null && request.Stop is not { Count: > 0 } && request.Format is null && request.Reasoning is null) return;
         json.WriteStartObject("generationConfig");
         if (request.MaxTokens is { } max) json.WriteNumber("maxOutputTokens", max);
         if (request.Temperature is { } temperature) json.WriteNumber("temperature", temperature);
@@ -141,6 +145,27 @@ public static class GeminiRequestEncoder
                 json.WritePropertyName("responseJsonSchema");
                 schema.WriteTo(json);
             }
+        }
+        if (request.Reasoning is { } reasoning) WriteThinkingConfig(json, reasoning);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>thinkingConfig</c>: off is a budget of 0, a bare "on" is -1 (the model decides), a level becomes a budget
+    /// (<see cref="ReasoningLevels.BudgetFor"/>; Gemini 2.5 takes no <c>thinkingLevel</c>, Gemini 3 still takes budgets).
+    /// Thoughts are asked for unless the caller excluded them.
+    /// </summary>
+    private static void WriteThinkingConfig(Utf8JsonWriter json, ReasoningSpec reasoning)
+    {
+        json.WriteStartObject("thinkingConfig");
+        if (!reasoning.Enabled)
+        {
+            json.WriteNumber("thinkingBudget", 0);
+        }
+        else
+        {
+            json.WriteNumber("thinkingBudget", reasoning.BudgetTokens ?? (reasoning.Effort is { } effort ? ReasoningLevels.BudgetFor(effort) : -1));
+            json.WriteBoolean("includeThoughts", !reasoning.Exclude);
         }
         json.WriteEndObject();
     }

@@ -20,7 +20,7 @@ public static class GeminiResponseDecoder
             {
                 case TextDelta delta: text.Append(delta.Text); break;
                 case ReasoningDelta delta: reasoning.Append(delta.Text); break;
-                case ToolCallStart start: calls.Add(new ToolCall(start.Id, start.Name, "{}")); break;
+                case ToolCallStart start: calls.Add(new ToolCall(start.Id, start.Name, "{}") { Signature = start.Signature }); break;
                 case ToolCallArgumentsDelta arguments: calls[^1] = calls[^1] with { ArgumentsJson = arguments.Json }; break;
                 case FinishEvent end: finish = end.Reason; break;
             }
@@ -53,7 +53,8 @@ public static class GeminiResponseDecoder
                 {
                     var name = GeminiRequestDecoder.Field(call, "name")?.GetString() ?? "";
                     var id = GeminiRequestDecoder.Field(call, "id") is { ValueKind: JsonValueKind.String } i ? i.GetString()! : $"call_{toolIndex}_{name}";
-                    events.Add(new ToolCallStart(toolIndex, id, name));
+                    var signature = GeminiRequestDecoder.Field(part, "thoughtSignature", "thought_signature") is { ValueKind: JsonValueKind.String } s ? s.GetString() : null;
+                    events.Add(new ToolCallStart(toolIndex, id, name) { Signature = signature });
                     events.Add(new ToolCallArgumentsDelta(toolIndex, GeminiRequestDecoder.Field(call, "args") is { } args ? args.GetRawText() : "{}"));
                     toolIndex++;
                     sawCall = true;

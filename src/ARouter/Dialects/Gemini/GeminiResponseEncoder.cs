@@ -79,6 +79,7 @@ public static class GeminiResponseEncoder
         json.WritePropertyName("args");
         ToolArguments.WriteAsObject(json, call.ArgumentsJson);
         json.WriteEndObject();
+        if (call.Signature is { } signature) json.WriteString("thoughtSignature", signature);
         json.WriteEndObject();
     }
 

@@ -16,7 +16,7 @@ namespace ARouter.Dialects.Gemini;
 public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string generationId, string model)
 {
     private readonly Utf8JsonWriter _json = new(output, JsonWriting.Options);
-    private readonly SortedDictionary<int, (string Id, string Name, StringBuilder Arguments)> _calls = [];
+    private readonly SortedDictionary<int, (string Id, string Name, StringBuilder Arguments, string? Signature)> _calls = [];
     private FinishReason? _finish;
     private bool _wroteFirst;
 
@@ -40,7 +40,7 @@ public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string gene
                 await ChunkAsync(json => GeminiResponseEncoder.WriteChunk(json, generationId, model, parts => GeminiResponseEncoder.WriteTextPart(parts, thinking.Text, thought: true), null, null), ct);
                 break;
             case ToolCallStart start:
-                _calls[start.Index] = (start.Id, start.Name, new StringBuilder());
+                _calls[start.Index] = (start.Id, start.Name, new StringBuilder(), start.Signature);
                 break;
             case ToolCallArgumentsDelta arguments when _calls.TryGetValue(arguments.Index, out var call):
                 call.Arguments.Append(arguments.Json);
@@ -61,7 +61,7 @@ public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string gene
         await ChunkAsync(json => GeminiResponseEncoder.WriteChunk(json, generationId, model, parts =>
         {
             if (_calls.Count == 0) GeminiResponseEncoder.WriteTextPart(parts, "", thought: false);
-            foreach (var call in _calls.Values) GeminiResponseEncoder.WriteFunctionCall(parts, new ToolCall(call.Id, call.Name, call.Arguments.ToString()));
+            foreach (var call in _calls.Values) GeminiResponseEncoder.WriteFunctionCall(parts, new ToolCall(call.Id, call.Name, call.Arguments.ToString()) { Signature = call.Signature });
         }, GeminiResponseEncoder.FinishReasonOf(failure is null ? _finish : FinishReason.Error), (usage, cost)), ct);
         if (failure is not null) await ChunkAsync(json => GeminiErrorEncoder.Write(json, failure), ct);
         if (!sse)

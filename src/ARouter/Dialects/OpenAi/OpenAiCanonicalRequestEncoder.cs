@@ -27,6 +27,7 @@ public static class OpenAiCanonicalRequestEncoder
         }
         if (request.Tools is { Count: > 0 } tools) WriteTools(json, tools, request.ToolMode);
         if (request.Format is { } format) WriteFormat(json, format);
+        OpenAiRequestEncoder.WriteReasoningEffort(json, request.Reasoning, provider.Quirks);
         if (request.Stream)
         {
             json.WriteBoolean("stream", true);
@@ -97,7 +98,8 @@ public static class OpenAiCanonicalRequestEncoder
                     json.WriteStartObject("file");
                     if (file.Data is not null) json.WriteString("file_data", file.Data);
                     if (file.FileId is not null) json.WriteString("file_id", file.FileId);
-                    if (file.Filename is not null) json.WriteString("filename", file.Filename);
+                    // OpenAI refuses file_data without a filename.
+                    if (file.Filename is not null || file.Data is not null) json.WriteString("filename", file.Filename ?? "document.pdf");
                     json.WriteEndObject();
                     break;
             }

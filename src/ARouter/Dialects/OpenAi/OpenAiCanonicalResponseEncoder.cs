@@ -16,7 +16,8 @@ public static class OpenAiCanonicalResponseEncoder
         json.WriteStartObject("message");
         json.WriteString("role", "assistant");
         if (response.Text.Length == 0 && response.ToolCalls.Count > 0) json.WriteNull("content"); else json.WriteString("content", response.Text);
-        if (response.Reasoning is { } reasoning) json.WriteString("reasoning", reasoning);
+        if (response.Reasoning is { } reasoning) WriteReasoning(json, reasoning);
+        WriteReasoningDetails(json, response.Reasoning, response.ReasoningSignature, response.ToolCalls);
         if (response.ToolCalls.Count > 0) WriteToolCalls(json, response.ToolCalls);
         json.WriteEndObject();
         json.WriteString("finish_reason", FinishReasonOf(response.Finish));
@@ -68,10 +69,14 @@ public static class OpenAiCanonicalResponseEncoder
                 json.WriteString("content", text.Text);
                 break;
             case ReasoningDelta reasoning:
-                json.WriteString("reasoning", reasoning.Text);
+                WriteReasoning(json, reasoning.Text);
+                break;
+            case ReasoningSignatureDelta signature:
+                WriteReasoningDetails(json, null, signature.Signature, []);
                 break;
             case ToolCallStart start:
                 WriteToolCall(json, start.Index, start.Id, start.Name, "");
+                if (start.Signature is not null) WriteReasoningDetails(json, null, null, [new ToolCall(start.Id, start.Name, "") { Signature = start.Signature }]);
                 break;
             case ToolCallArgumentsDelta arguments:
                 WriteToolCall(json, arguments.Index, null, null, arguments.Json);
@@ -83,6 +88,52 @@ public static class OpenAiCanonicalResponseEncoder
         json.WriteEndArray();
         json.WriteEndObject();
     }
+
+    /// <summary>
+    /// Thinking under both names clients read: <c>reasoning</c> (OpenRouter) and <c>reasoning_content</c> (DeepSeek,
+    /// and the OpenAI-compatible clients built for it).
+    /// </summary>
+    private static void WriteReasoning(Utf8JsonWriter json, string text)
+    {
+        json.WriteString("reasoning", text);
+        json.WriteString("reasoning_content", text);
+    }
+
+    /// <summary>
+    /// OpenRouter's <c>reasoning_details</c>, what a caller sends back so the provider can continue from its own
+    /// reasoning: Anthropic's signed thinking (<c>reasoning.text</c>) and Gemini's thought signature on each function
+    /// call (<c>reasoning.encrypted</c>, keyed by the call's id). Nothing when there is neither.
+    /// </summary>
+    private static void WriteReasoningDetails(Utf8JsonWriter json, string? text, string? signature, IReadOnlyList<ToolCall> calls)
+    {
+        if (signature is null && !calls.Any(c => c.Signature is not null)) return;
+        var index = 0;
+        json.WriteStartArray("reasoning_details");
+        if (signature is not null)
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "reasoning.text");
+            if (text is not null) json.WriteString("text", text);
+            json.WriteString("signature", signature);
+            json.WriteString("format", AnthropicFormat);
+            json.WriteNumber("index", index++);
+            json.WriteEndObject();
+        }
+        foreach (var call in calls.Where(c => c.Signature is not null))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "reasoning.encrypted");
+            json.WriteString("data", call.Signature);
+            json.WriteString("id", call.Id);
+            json.WriteString("format", GeminiFormat);
+            json.WriteNumber("index", index++);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    public const string AnthropicFormat = "anthropic-claude-v1";
+    public const string GeminiFormat = "google-gemini-v1";
 
     public static string FinishReasonOf(FinishReason? finish) => finish switch
     {

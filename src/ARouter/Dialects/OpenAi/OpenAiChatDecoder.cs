@@ -46,6 +46,7 @@ public static class OpenAiChatDecoder
             ToolMode = ReadToolMode(root),
             Format = ReadFormat(root),
             ResponseFormat = JsonRead.OptionalElement(root, "response_format"),
+            Reasoning = ReadReasoning(root),
             Source = source,
         };
     }
@@ -73,7 +74,8 @@ public static class OpenAiChatDecoder
         };
 
         var content = DecodeContent(message, path);
-        var toolCalls = DecodeToolCalls(message, path);
+        var details = ReadReasoningDetails(message, path);
+        var toolCalls = DecodeToolCalls(message, path)?.Select(c => details?.CallSignatures.GetValueOrDefault(c.Id) is { } s ? c with { Signature = s } : c).ToList();
         if (content.Count == 0 && toolCalls is null && role != ChatRole.Assistant)
             throw new DecodeException($"'{path}.content' is required for a {roleName} message.", $"{path}.content");
 
@@ -82,7 +84,8 @@ public static class OpenAiChatDecoder
             ToolCalls = toolCalls,
             ToolCallId = JsonRead.OptionalString(message, "tool_call_id", $"{path}.tool_call_id"),
             Name = JsonRead.OptionalString(message, "name", $"{path}.name"),
-            Reasoning = JsonRead.OptionalString(message, "reasoning_content", $"{path}.reasoning_content") ?? JsonRead.OptionalString(message, "reasoning", $"{path}.reasoning"),
+            Reasoning = JsonRead.OptionalString(message, "reasoning_content", $"{path}.reasoning_content") ?? JsonRead.OptionalString(message, "reasoning", $"{path}.reasoning") ?? details?.Text,
+            ReasoningSignature = details?.Signature,
         };
     }
 
@@ -147,6 +150,56 @@ public static class OpenAiChatDecoder
                 JsonRead.OptionalString(function, "arguments", $"{callPath}.function.arguments") ?? "{}"));
         }
         return list;
+    }
+
+    /// <summary>OpenRouter's <c>reasoning_details</c> on an assistant turn: the signed thinking to send back to Anthropic.</summary>
+    /// <remarks>Gemini's thought signatures come as <c>reasoning.encrypted</c> entries whose <c>id</c> is the tool call's.</remarks>
+    private static (string? Text, string? Signature, Dictionary<string, string> CallSignatures)? ReadReasoningDetails(JsonElement message, string path)
+    {
+        if (JsonRead.OptionalElement(message, "reasoning_details") is not { } details) return null;
+        if (details.ValueKind != JsonValueKind.Array) throw new DecodeException($"'{path}.reasoning_details' must be an array.", $"{path}.reasoning_details");
+        string? text = null, signature = null;
+        var calls = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var detail in details.EnumerateArray())
+        {
+            if (detail.ValueKind != JsonValueKind.Object || !detail.TryGetProperty("type", out var type)) continue;
+            // A text signature from any provider but Anthropic would only be refused by Anthropic.
+            var format = detail.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            if (type.ValueEquals("reasoning.text") && format is null or OpenAiCanonicalResponseEncoder.AnthropicFormat)
+            {
+                if (detail.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String) text += t.GetString();
+                if (detail.TryGetProperty("signature", out var s) && s.ValueKind == JsonValueKind.String) signature = s.GetString();
+            }
+            else if (type.ValueEquals("reasoning.encrypted") && detail.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+                && detail.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String)
+            {
+                calls[id.GetString()!] = data.GetString()!;
+            }
+        }
+        return (text, signature, calls);
+    }
+
+    /// <summary>OpenAI's <c>reasoning_effort</c>, or OpenRouter's <c>reasoning</c> object (effort or max_tokens, exclude, enabled).</summary>
+    private static ReasoningSpec? ReadReasoning(JsonElement root)
+    {
+        var effort = JsonRead.OptionalString(root, "reasoning_effort", "reasoning_effort");
+        if (effort is not null) CheckEffort(effort, "reasoning_effort");
+        if (JsonRead.OptionalElement(root, "reasoning") is not { } reasoning)
+            return effort is null ? null : new ReasoningSpec(effort != "none", effort);
+        if (reasoning.ValueKind != JsonValueKind.Object) throw new DecodeException("'reasoning' must be an object {\"effort\"|\"max_tokens\", \"exclude\", \"enabled\"}.", "reasoning");
+        effort = JsonRead.OptionalString(reasoning, "effort", "reasoning.effort") ?? effort;
+        if (effort is not null) CheckEffort(effort, "reasoning.effort");
+        var budget = JsonRead.OptionalElement(reasoning, "max_tokens") is { } max
+            ? max.ValueKind == JsonValueKind.Number && max.TryGetInt32(out var n) && n >= 0 ? n : throw new DecodeException("'reasoning.max_tokens' must be a whole number of tokens.", "reasoning.max_tokens")
+            : (int?)null;
+        var enabled = JsonRead.OptionalBool(reasoning, "enabled") ?? (effort != "none" && budget != 0);
+        return new ReasoningSpec(enabled, effort, budget, JsonRead.OptionalBool(reasoning, "exclude") ?? false);
+    }
+
+    private static void CheckEffort(string effort, string field)
+    {
+        if (!ReasoningLevels.Efforts.Contains(effort))
+            throw new DecodeException($"'{field}' must be one of {string.Join(", ", ReasoningLevels.Efforts)} (got '{effort}').", field);
     }
 
     private static List<string>? ReadStop(JsonElement root)

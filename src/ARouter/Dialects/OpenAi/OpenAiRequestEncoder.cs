@@ -16,6 +16,8 @@ public static class OpenAiRequestEncoder
     private static readonly HashSet<string> GatewayOnlyFields = new(StringComparer.Ordinal)
     {
         "model", "models", "route", "provider", "transforms", "usage", "stream_options", "max_tokens", "max_completion_tokens",
+        // OpenRouter's reasoning object: providers take reasoning_effort, written from it below.
+        "reasoning",
     };
 
     public static void EncodeFromOpenAi(IBufferWriter<byte> output, ChatRequest request, ModelRecord model, ProviderRecord provider)
@@ -40,8 +42,22 @@ public static class OpenAiRequestEncoder
         }
 
         if (request.MaxTokens is { } maxTokens) json.WriteNumber(quirks.MaxTokensField, maxTokens);
+        if (!root.TryGetProperty("reasoning_effort", out _)) WriteReasoningEffort(json, request.Reasoning, quirks);
         if (request.Stream) WriteStreamOptions(json, root, quirks);
         json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>reasoning_effort</c> from the canonical request: the caller's level, or a budget turned into one. Nothing
+    /// when the caller only switched thinking on, or off in another dialect's words (OpenAI-wire reasoning models
+    /// think by default and most cannot be switched off), or when the provider refuses the field.
+    /// </summary>
+    public static void WriteReasoningEffort(Utf8JsonWriter json, ReasoningSpec? reasoning, ProviderQuirks quirks)
+    {
+        if (reasoning is null || quirks.UnsupportedFields.Contains("reasoning_effort")) return;
+        // "none" only when the caller said so: models before GPT-5.1 refuse it.
+        if (!reasoning.Enabled && reasoning.Effort != "none") return;
+        if (ReasoningLevels.EffortOf(reasoning) is { } effort) json.WriteString("reasoning_effort", ReasoningLevels.ForOpenAi(effort));
     }
 
     private static void WriteStreamOptions(Utf8JsonWriter json, JsonElement root, ProviderQuirks quirks)

@@ -18,8 +18,8 @@ public static class OpenAiResponseDecoder
             if (choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
             {
                 AppendString(message, "content", text);
-                AppendString(message, "reasoning_content", reasoning);
-                AppendString(message, "reasoning", reasoning);
+                // DeepSeek's name first; a server that sends both names sends the same text twice.
+                reasoning.Append(String(message, "reasoning_content") ?? String(message, "reasoning"));
                 if (message.TryGetProperty("tool_calls", out var toolCalls) && toolCalls.ValueKind == JsonValueKind.Array)
                 {
                     foreach (var call in toolCalls.EnumerateArray())

@@ -14,8 +14,8 @@ public static class OpenAiStreamText
     {
         if (messageOrDelta.ValueKind != JsonValueKind.Object) return;
         AppendString(messageOrDelta, "content", text);
-        AppendString(messageOrDelta, "reasoning_content", text);
-        AppendString(messageOrDelta, "reasoning", text);
+        if (messageOrDelta.TryGetProperty("reasoning_content", out var r) && r.ValueKind == JsonValueKind.String) text.Append(r.GetString());
+        else AppendString(messageOrDelta, "reasoning", text);
         if (messageOrDelta.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
         {
             foreach (var call in calls.EnumerateArray())

@@ -40,17 +40,10 @@ public static class SseReader
                         continue;
                     }
                     if (line.FirstSpan[0] == (byte)':') continue;
-                    var (field, value) = Split(line);
-                    if (field == "data")
+                    switch (ReadField(line, data, hasData, out var eventName))
                     {
-                        if (hasData) data.Write("\n"u8);
-                        if (data.WrittenCount + value.Length > MaxEventBytes) throw new InvalidDataException("An upstream stream event exceeded the size limit.");
-                        data.Write(value);
-                        hasData = true;
-                    }
-                    else if (field == "event")
-                    {
-                        name = Encoding.UTF8.GetString(value);
+                        case Field.Data: hasData = true; break;
+                        case Field.Event: name = eventName; break;
                     }
                 }
                 if (buffer.Length > MaxEventBytes) throw new InvalidDataException("An upstream stream line exceeded the size limit.");
@@ -90,12 +83,26 @@ public static class SseReader
         return true;
     }
 
-    private static (string Field, byte[] Value) Split(ReadOnlySequence<byte> line)
+    private enum Field { Other, Data, Event }
+
+    /// <summary>Reads one non-empty, non-comment line without allocating: a data line's value is appended to <paramref name="data"/>.</summary>
+    private static Field ReadField(ReadOnlySequence<byte> line, ArrayBufferWriter<byte> data, bool hasData, out string? eventName)
     {
-        var bytes = line.ToArray();
-        var colon = Array.IndexOf(bytes, (byte)':');
-        if (colon < 0) return (Encoding.UTF8.GetString(bytes), []);
-        var valueStart = colon + 1 < bytes.Length && bytes[colon + 1] == (byte)' ' ? colon + 2 : colon + 1;
-        return (Encoding.UTF8.GetString(bytes, 0, colon), bytes[valueStart..]);
+        eventName = null;
+        var bytes = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
+        var colon = bytes.IndexOf((byte)':');
+        var field = colon < 0 ? bytes : bytes[..colon];
+        var value = colon < 0 ? [] : bytes[(colon + 1)..];
+        if (value.Length > 0 && value[0] == (byte)' ') value = value[1..];
+        if (field.SequenceEqual("data"u8))
+        {
+            if (hasData) data.Write("\n"u8);
+            if (data.WrittenCount + value.Length > MaxEventBytes) throw new InvalidDataException("An upstream stream event exceeded the size limit.");
+            data.Write(value);
+            return Field.Data;
+        }
+        if (!field.SequenceEqual("event"u8)) return Field.Other;
+        eventName = Encoding.UTF8.GetString(value);
+        return Field.Event;
     }
 }

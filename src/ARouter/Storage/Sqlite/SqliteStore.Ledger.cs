@@ -13,36 +13,47 @@ public sealed partial class SqliteStore
 
     public async Task<IReadOnlyList<AppliedEntry>> ApplyBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var results = new AppliedEntry[entries.Count];
-        var now = Now();
-        for (var i = 0; i < entries.Count; i++)
+        await _ledgerGate.WaitAsync(ct);
+        try
         {
-            results[i] = entries[i] switch
+            _ledger ??= new SqliteLedgerStatements(await OpenAsync(ct));
+            var statements = _ledger;
+            var connection = statements.Connection;
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            statements.Enlist(tx);
+            var results = new AppliedEntry[entries.Count];
+            var now = Now();
+            for (var i = 0; i < entries.Count; i++)
             {
-                ChargeEntry charge => await ApplyChargeAsync(connection, tx, charge, now, ct),
-                CreditEntry credit => await ApplyCreditAsync(connection, tx, credit, now, ct),
-                GenerationOnlyEntry only => new AppliedEntry(only, await InsertGenerationAsync(connection, tx, only.Generation, 0, ct), 0),
-                _ => throw new InvalidOperationException($"Unknown ledger entry {entries[i].GetType().Name}."),
-            };
+                results[i] = entries[i] switch
+                {
+                    ChargeEntry charge => await ApplyChargeAsync(statements, charge, now, ct),
+                    CreditEntry credit => await ApplyCreditAsync(connection, tx, credit, now, ct),
+                    GenerationOnlyEntry only => new AppliedEntry(only, await InsertGenerationAsync(statements, only.Generation, 0, ct), 0),
+                    _ => throw new InvalidOperationException($"Unknown ledger entry {entries[i].GetType().Name}."),
+                };
+            }
+            await tx.CommitAsync(ct);
+            return results;
         }
-        await tx.CommitAsync(ct);
-        return results;
+        catch
+        {
+            // Whatever went wrong, the retry gets a fresh connection and freshly prepared statements.
+            _ledger?.Dispose();
+            _ledger = null;
+            throw;
+        }
+        finally
+        {
+            _ledgerGate.Release();
+        }
     }
 
-    private static async Task<AppliedEntry> ApplyChargeAsync(SqliteConnection connection, SqliteTransaction tx, ChargeEntry charge, long now, CancellationToken ct)
+    private static async Task<AppliedEntry> ApplyChargeAsync(SqliteLedgerStatements statements, ChargeEntry charge, long now, CancellationToken ct)
     {
         var g = charge.Generation;
-        // The charge is capped at the balance so the balance can never go below zero; the unique index
-        // on (generation_id) for charges makes a repeated settle a no-op.
-        await using var insert = Command(connection, """
-            INSERT OR IGNORE INTO transactions (id, account_id, type, amount_nanos, balance_after_nanos, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok)
-            SELECT @id, @a, 'charge', -MIN(@amt, balance_nanos), balance_nanos - MIN(@amt, balance_nanos), @g, @k, @m, @p, @pt, @ctk, @now, @byok FROM accounts WHERE id = @a
-            RETURNING -amount_nanos, balance_after_nanos
-            """, tx);
-        insert.With("@id", charge.TransactionId).With("@a", charge.AccountId).With("@amt", charge.AmountNanos).With("@g", g.Id)
-            .With("@k", g.KeyId).With("@m", g.Model).With("@p", g.Provider).With("@pt", g.PromptTokens).With("@ctk", g.CompletionTokens).With("@now", now).With("@byok", g.Byok ? 1 : 0);
+        var insert = statements.Charge.Set("@id", charge.TransactionId).Set("@a", charge.AccountId).Set("@amt", charge.AmountNanos).Set("@g", g.Id)
+            .Set("@k", g.KeyId).Set("@m", g.Model).Set("@p", g.Provider).Set("@pt", g.PromptTokens).Set("@ctk", g.CompletionTokens).Set("@now", now).Set("@byok", g.Byok ? 1 : 0);
         long charged, balanceAfter;
         await using (var reader = await insert.ExecuteReaderAsync(ct))
         {
@@ -50,17 +61,9 @@ public sealed partial class SqliteStore
             charged = reader.GetInt64(0);
             balanceAfter = reader.GetInt64(1);
         }
-        await using (var account = Command(connection,
-            "UPDATE accounts SET balance_nanos = @after, total_usage_nanos = total_usage_nanos + @c WHERE id = @a", tx))
-        {
-            await account.With("@after", balanceAfter).With("@c", charged).With("@a", charge.AccountId).ExecuteNonQueryAsync(ct);
-        }
-        await using (var key = Command(connection,
-            "UPDATE api_keys SET usage_nanos = usage_nanos + @c, last_used_at = @now WHERE id = @k", tx))
-        {
-            await key.With("@c", charged).With("@now", now).With("@k", g.KeyId).ExecuteNonQueryAsync(ct);
-        }
-        await InsertGenerationAsync(connection, tx, g, charged, ct);
+        await statements.AccountUsage.Set("@after", balanceAfter).Set("@c", charged).Set("@a", charge.AccountId).ExecuteNonQueryAsync(ct);
+        await statements.KeyUsage.Set("@c", charged).Set("@now", now).Set("@k", g.KeyId).ExecuteNonQueryAsync(ct);
+        await InsertGenerationAsync(statements, g, charged, ct);
         return new AppliedEntry(charge with { AmountNanos = charged }, true, balanceAfter);
     }
 
@@ -74,18 +77,13 @@ public sealed partial class SqliteStore
         return new AppliedEntry(credit, true, balanceAfter);
     }
 
-    private static async Task<bool> InsertGenerationAsync(SqliteConnection connection, SqliteTransaction tx, GenerationRecord g, long costNanos, CancellationToken ct)
+    private static async Task<bool> InsertGenerationAsync(SqliteLedgerStatements statements, GenerationRecord g, long costNanos, CancellationToken ct)
     {
-        await using var insert = Command(connection, """
-            INSERT OR IGNORE INTO generations (id, account_id, key_id, model, provider, upstream_model, endpoint, streamed, status, finish_reason, error_type,
-                prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_counted, cost_nanos, latency_ms, first_byte_ms, byok, created_at, attempts)
-            VALUES (@id, @a, @k, @m, @p, @um, @e, @s, @st, @f, @err, @pt, @ctk, @cch, @rt, @uc, @cost, @lat, @fb, @byok, @at, @att)
-            """, tx);
-        insert.With("@id", g.Id).With("@a", g.AccountId).With("@k", g.KeyId).With("@m", g.Model).With("@p", g.Provider).With("@um", g.UpstreamModel)
-            .With("@e", g.Endpoint).With("@s", g.Streamed ? 1 : 0).With("@st", g.Status).With("@f", g.FinishReason).With("@err", g.ErrorType)
-            .With("@pt", g.PromptTokens).With("@ctk", g.CompletionTokens).With("@cch", g.CachedTokens).With("@rt", g.ReasoningTokens)
-            .With("@uc", g.UsageCounted ? 1 : 0).With("@cost", costNanos).With("@lat", g.LatencyMs).With("@fb", g.FirstByteMs)
-            .With("@byok", g.Byok ? 1 : 0).With("@at", g.CreatedAt.ToUnixTimeMilliseconds()).With("@att", g.AttemptsJson);
+        var insert = statements.Generation.Set("@id", g.Id).Set("@a", g.AccountId).Set("@k", g.KeyId).Set("@m", g.Model).Set("@p", g.Provider).Set("@um", g.UpstreamModel)
+            .Set("@e", g.Endpoint).Set("@s", g.Streamed ? 1 : 0).Set("@st", g.Status).Set("@f", g.FinishReason).Set("@err", g.ErrorType)
+            .Set("@pt", g.PromptTokens).Set("@ctk", g.CompletionTokens).Set("@cch", g.CachedTokens).Set("@rt", g.ReasoningTokens)
+            .Set("@uc", g.UsageCounted ? 1 : 0).Set("@cost", costNanos).Set("@lat", g.LatencyMs).Set("@fb", g.FirstByteMs)
+            .Set("@byok", g.Byok ? 1 : 0).Set("@at", g.CreatedAt.ToUnixTimeMilliseconds()).Set("@att", g.AttemptsJson);
         return await insert.ExecuteNonQueryAsync(ct) == 1;
     }
 

@@ -9,6 +9,8 @@ namespace ARouter.Storage.Sqlite;
 public sealed partial class SqliteStore : IStore
 {
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _ledgerGate = new(1, 1);
+    private SqliteLedgerStatements? _ledger;
 
     public string Engine => "sqlite";
 
@@ -66,8 +68,20 @@ public sealed partial class SqliteStore : IStore
         }
     }
 
-    /// <summary>Pooled SQLite connections hold no server resources; nothing to release.</summary>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>Closes the ledger writer's connection (pooled reader connections hold nothing); a later batch would open a new one.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _ledgerGate.WaitAsync();
+        try
+        {
+            _ledger?.Dispose();
+            _ledger = null;
+        }
+        finally
+        {
+            _ledgerGate.Release();
+        }
+    }
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

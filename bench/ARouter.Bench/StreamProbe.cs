@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace ARouter.Bench;
+
+/// <summary>How one target relays a spaced-out stream, over <see cref="StreamProbe.Streams"/> sequential streams.</summary>
+public sealed record StreamTiming(
+    double FirstEventP50Ms, double FirstEventP99Ms,
+    double EventLagP50Ms, double EventLagP99Ms, double EventLagMaxMs,
+    int EventsCompared, int EventsHeldBack, double UsageEventLagP50Ms);
+
+/// <summary>
+/// Streams with events spaced <see cref="GapMs"/> apart, one at a time, and times each event's arrival at the client
+/// against the moment the fake upstream wrote it (same process, same clock). An event counts as held back when it
+/// arrives after the upstream had already written the next one.
+/// </summary>
+public sealed class StreamProbe(FakeUpstream upstream)
+{
+    public const int GapMs = 5;
+    public const int Streams = 20;
+    private readonly HttpClient _http = new(new SocketsHttpHandler { UseCookies = false, AutomaticDecompression = System.Net.DecompressionMethods.None });
+
+    /// <summary>Measures every target, taking turns stream by stream so a busy moment on the machine hits them all alike.</summary>
+    public async Task<Dictionary<string, StreamTiming>> MeasureAsync(IReadOnlyList<(string Name, string Url, string Model)> targets, string key)
+    {
+        var bodies = targets.Select(t => Body(t.Model)).ToList();
+        for (var i = 0; i < 3; i++)
+            for (var t = 0; t < targets.Count; t++) await StreamOnceAsync(targets[t].Url, key, bodies[t]);
+
+        var samples = targets.Select(_ => new Samples()).ToList();
+        for (var i = 0; i < Streams; i++)
+        {
+            for (var t = 0; t < targets.Count; t++)
+            {
+                var (started, arrivals) = await StreamOnceAsync(targets[t].Url, key, bodies[t]);
+                samples[t].Add(started, arrivals, upstream.LastSpacedStream);
+            }
+        }
+        return targets.Select((t, i) => (t.Name, samples[i].Summary())).ToDictionary(x => x.Name, x => x.Item2);
+    }
+
+    private static string Body(string model) =>
+        $"{{\"model\":\"{model}\",\"stream\":true,\"max_tokens\":64,\"user\":\"gap{GapMs}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Count to fifty.\"}}]}}";
+
+    private sealed class Samples
+    {
+        private readonly List<double> _firstEvent = [], _lags = [], _usageLags = [];
+        private int _compared, _heldBack;
+
+        public void Add(long started, List<long> arrivals, long[] sent)
+        {
+            _firstEvent.Add(Ms(arrivals[0] - started));
+            // The last upstream event carries usage; the gateway answers it with its own closing chunk after settling.
+            var content = Math.Min(arrivals.Count, sent.Length) - 1;
+            for (var e = 0; e < content; e++)
+            {
+                _lags.Add(Ms(arrivals[e] - sent[e]));
+                _compared++;
+                if (arrivals[e] > sent[e + 1]) _heldBack++;
+            }
+            if (arrivals.Count >= sent.Length) _usageLags.Add(Ms(arrivals[sent.Length - 1] - sent[^1]));
+        }
+
+        public StreamTiming Summary() => new(
+            Percentile(_firstEvent, 50), Percentile(_firstEvent, 99),
+            Percentile(_lags, 50), Percentile(_lags, 99), _lags.Max(), _compared, _heldBack, Percentile(_usageLags, 50));
+    }
+
+    /// <summary>Returns when the request was sent and when each data event (not [DONE]) fully arrived.</summary>
+    private async Task<(long Started, List<long> Arrivals)> StreamOnceAsync(string url, string key, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var started = Stopwatch.GetTimestamp();
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var arrivals = new List<long>(FakeUpstream.StreamEvents + 2);
+        var buffer = new byte[64 * 1024];
+        var pending = new List<byte>();
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            var now = Stopwatch.GetTimestamp();
+            pending.AddRange(buffer.AsSpan(0, read));
+            int end;
+            while ((end = IndexOfEventEnd(pending)) >= 0)
+            {
+                var text = Encoding.UTF8.GetString(pending.GetRange(0, end).ToArray());
+                pending.RemoveRange(0, end + 2);
+                if (text.StartsWith("data: ") && !text.StartsWith("data: [DONE]")) arrivals.Add(now);
+            }
+        }
+        return (started, arrivals);
+    }
+
+    private static int IndexOfEventEnd(List<byte> bytes)
+    {
+        for (var i = 0; i + 1 < bytes.Count; i++)
+            if (bytes[i] == '\n' && bytes[i + 1] == '\n') return i;
+        return -1;
+    }
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    public static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.Order().ToList();
+        var rank = (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
+    }
+}
