@@ -41,7 +41,7 @@ public sealed class RedisReservationBook(RedisConnection redis, DatabaseBalanceR
             for (var attempt = 0; attempt < FreshReadAttempts; attempt++)
             {
                 var answer = (RedisResult[])(await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisReservationScripts.Hold, keys,
-                    [request.GenerationId, request.AmountNanos, request.KeyId, limit, LeaseMs, seen, balance, used, redis.Options.KnownBalanceMs])))!;
+                    [request.GenerationId, Exact(request.AmountNanos), request.KeyId, limit, LeaseMs, seen, balance, used, redis.Options.KnownBalanceMs])))!;
                 var status = (long)answer[0];
                 var available = (long)answer[1];
                 switch (status)
@@ -52,8 +52,8 @@ public sealed class RedisReservationBook(RedisConnection redis, DatabaseBalanceR
                     case 2: return new HoldDecision(ReserveStatus.InsufficientCredits, available);
                     case 3: return new HoldDecision(ReserveStatus.KeyLimitReached, available);
                 }
-                // Redis does not know the balance (or a commit just made it stale): read the truth and offer it
-                // together with the epoch seen before reading, which the script accepts only if nothing committed since.
+                // Redis does not know the balance (or forgot it): read the truth and offer it together with the epoch
+                // seen before reading, which the script accepts only if nothing made Redis forget the balance since.
                 seen = (long)answer[2];
                 var (committed, usage) = await reads.ReadAsync(accountId, request.KeyLimit is null ? null : request.KeyId, Stopwatch.GetTimestamp(), ct);
                 if (committed is null) return new HoldDecision(ReserveStatus.UnknownAccount, 0);
