@@ -124,6 +124,7 @@ public static class GatewayApp
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();
         services.AddPassthrough(configuration);
+        services.AddHealthChecks();
         services.AddScaling(configuration);
     }
 

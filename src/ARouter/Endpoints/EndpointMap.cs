@@ -68,9 +68,8 @@ public static class EndpointMap
     }
 }
 
-public sealed record HealthStatus(string Status, IReadOnlyDictionary<string, string>? Checks = null);
+public sealed record HealthStatus(string Status);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(HealthStatus))]
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class HealthJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

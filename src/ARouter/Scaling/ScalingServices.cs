@@ -30,7 +30,7 @@ public static class ScalingServices
         services.AddSingleton<RedisReservationBook>();
         services.AddSingleton<IReservationBook>(sp => sp.GetRequiredService<RedisReservationBook>());
         services.AddSingleton<ICacheChangeBroadcast, RedisChangeBroadcast>();
-        services.AddSingleton<IReadinessCheck, RedisReadiness>();
+        services.AddHealthChecks().AddCheck<RedisReadiness>("redis", tags: [Readiness.ReadyTag]);
         services.AddHostedService<RedisLeaseRenewer>();
         services.AddHostedService<RedisChangeListener>();
     }
