@@ -96,25 +96,15 @@ public static class GatewayApp
         services.AddSingleton<CreditCheck>();
 
         services.AddHttpClient(UpstreamClient.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                ConnectTimeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<UpstreamOptions>>().Value.ConnectTimeoutSeconds),
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-                AutomaticDecompression = DecompressionMethods.All,
-                UseCookies = false,
-                AllowAutoRedirect = false,
-                EnableMultipleHttp2Connections = true,
-                // An abandoned response (the caller left mid-stream) closes its connection at once so the
-                // provider stops generating, instead of being drained in the background for reuse.
-                MaxResponseDrainSize = 0,
-            })
+            .ConfigurePrimaryHttpMessageHandler(UpstreamClient.CreateHandler)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
             // The default handlers log request URIs, which can carry keys (?key=): never log them.
             .RemoveAllLoggers();
         services.AddSingleton<UpstreamClient>();
         services.Configure<HealthOptions>(configuration.GetSection("ARouter:Health"));
         services.AddSingleton<ProviderHealth>();
+        services.AddSingleton<ProviderObservations>();
+        services.AddSingleton<CandidateRanking>();
         services.Configure<MediaOptions>(configuration.GetSection("ARouter:Media"));
         services.AddHttpClient(MediaFetcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => MediaFetcher.CreateHandler(sp.GetRequiredService<IOptions<MediaOptions>>().Value.AllowPrivateAddresses)).RemoveAllLoggers();
         services.AddSingleton<MediaFetcher>();

@@ -21,7 +21,7 @@ public class GatewayWithFakes : IAsyncLifetime
     /// <summary>The database engine the gateway runs on; see <see cref="RunsOnPostgresAttribute"/>.</summary>
     protected virtual StoreEngine Engine => StoreEngine.Sqlite;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         // Every test of a PostgreSQL class is skipped on a machine without it: start nothing for them.
         if (Engine == StoreEngine.Postgres && PostgresCluster.SkipReason is not null) return;
@@ -31,7 +31,7 @@ public class GatewayWithFakes : IAsyncLifetime
         Gateway = await GatewayHost.StartAsync(configuration, Engine);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Gateway is not null) await Gateway.DisposeAsync();
         if (Fakes is not null) await Fakes.DisposeAsync();

@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Information, "Request {RequestId}: {Model} failed at {Stage} ({Status}); trying the next candidate")]
     public static partial void FallingBack(ILogger logger, string requestId, string model, string stage, int status);
 
+    [LoggerMessage(1050, LogLevel.Information, "Upstream {Provider} failed ({Status}); retrying once in {DelayMs} ms")]
+    public static partial void RetryingUpstream(ILogger logger, string provider, int status, long delayMs);
+
     [LoggerMessage(1002, LogLevel.Information, "Request {RequestId}: client disconnected mid-stream")]
     public static partial void ClientDisconnected(ILogger logger, string requestId);
 

@@ -27,6 +27,8 @@ public sealed class ChatCompletionHandler(
     UpstreamClient upstream,
     ChatWires wires,
     ProviderHealth health,
+    ProviderObservations observations,
+    CandidateRanking ranking,
     AutoRouter auto,
     ModelCatalog catalog,
     MediaFetcher media,
@@ -53,29 +55,32 @@ public sealed class ChatCompletionHandler(
             .Distinct(StringComparer.Ordinal).ToList();
         if (chat.Preferences is { } preferences)
         {
-            candidates = preferences.Apply(candidates, catalog).ToList();
+            candidates = preferences.Apply(candidates, catalog, ranking).ToList();
             if (candidates.Count == 0)
                 return GatewayError.BadRequest("No candidate model matches the 'provider' preferences (only, ignore, max_price).", "provider");
         }
         if (candidates.Count == 0)
             return GatewayError.BadRequest("No model available on this gateway can take this request for \"auto\" (check capabilities, context length and configured providers).", "model");
         var failures = new List<(string Model, GatewayError Error)>();
-        var attempts = new AttemptLog();
-        foreach (var candidate in candidates)
+        var attempts = new AttemptLog(observations, clock);
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var candidate = candidates[i];
             var started = clock.GetTimestamp();
-            var attempt = await TryAsync(request, chat, promptTokens, candidate, attempts);
-            if (attempt is null) return null;
-            if (!CanFallBack(attempt) || candidates.Count == 1) return attempt;
-            failures.Add((candidate, attempt));
-            attempts.Add(candidate, attempt.Status, (long)clock.GetElapsedTime(started).TotalMilliseconds);
-            Log.FallingBack(logger, request.RequestId, candidate, attempt.Stage.ToString(), attempt.Status);
+            var logged = attempts.Count;
+            // Only the last candidate is retried on a transient failure: with others left, falling back is the better retry.
+            var error = await TryAsync(request, chat, promptTokens, candidate, attempts, mayRetry: i == candidates.Count - 1);
+            if (error is null) return null;
+            if (attempts.Count == logged) attempts.Skipped(candidate, error, started);
+            if (!CanFallBack(error) || candidates.Count == 1) return error;
+            failures.Add((candidate, error));
+            Log.FallingBack(logger, request.RequestId, candidate, error.Stage.ToString(), error.Status);
         }
         return AllFailed(failures);
     }
 
     /// <summary>One candidate model, start to finish. Null when it answered; otherwise why not (nothing charged).</summary>
-    private async Task<GatewayError?> TryAsync(GatewayRequest request, ChatRequest chat, int promptTokens, string model, AttemptLog earlier)
+    private async Task<GatewayError?> TryAsync(GatewayRequest request, ChatRequest chat, int promptTokens, string model, AttemptLog attempts, bool mayRetry)
     {
         var (resolved, routeError) = resolver.Resolve(model, embedding: false);
         if (resolved is null) return routeError;
@@ -98,34 +103,55 @@ public sealed class ChatCompletionHandler(
         var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, promptTokens, chat.MaxTokens);
         if (reservation is null) return reserveError;
 
-        var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { AttemptsJson = earlier.ToJson(), ExcludeReasoning = chat.Reasoning?.Exclude == true };
+        var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { Attempts = attempts, ExcludeReasoning = chat.Reasoning?.Exclude == true };
         try
         {
             // The provider's body is about the caller's size: a fixed 4 KiB was most of a small request's allocations.
             var body = new ArrayBufferWriter<byte>((int)Math.Clamp((request.Http.Request.ContentLength ?? 4096) + 512, 1024, 1 << 20));
             wire.EncodeRequest(body, chat, target);
             var uri = wire.ChatUri(target, chat.Stream);
-            var outcome = await health.CallAsync(target.Provider.Slug, async ct =>
+            UpstreamAttempt? answering = null;
+            var outcome = await health.CallAsync(target.Provider.Slug, mayRetry, async ct =>
             {
+                var attempt = attempts.Begin(target);
                 var (sent, sendError) = await upstream.SendAsync(target.Endpoint, target.Credential!.Key, uri, new ReadOnlyMemoryContent(body.WrittenMemory) { Headers = { { "Content-Type", "application/json" } } }, chat.Stream, ct,
                     SameDialectHeaders(request, target));
-                if (sent is null) return new UpstreamOutcome(null, sendError);
+                if (sent is null)
+                {
+                    attempts.Failed(attempt, sendError!);
+                    return new UpstreamOutcome(null, sendError);
+                }
                 GatewayError? refused = null;
-                if (!sent.Response.IsSuccessStatusCode) refused = await UpstreamErrorMapper.MapAsync(target.Provider.Slug, sent.Response, ct);
+                int? status = null;
+                if (!sent.Response.IsSuccessStatusCode)
+                {
+                    status = (int)sent.Response.StatusCode;
+                    refused = await UpstreamErrorMapper.MapAsync(target.Provider.Slug, sent.Response, ct);
+                }
                 else if (chat.Stream && sent.Response.Content.Headers.ContentType?.MediaType == "application/json")
                     refused = await UpstreamErrorMapper.MapJsonInsteadOfStreamAsync(target.Provider.Slug, sent.Response, ct);
-                if (refused is null) return new UpstreamOutcome(sent, null);
+                if (refused is null)
+                {
+                    answering = attempt;
+                    return new UpstreamOutcome(sent, null);
+                }
                 sent.Dispose();
-                return new UpstreamOutcome(null, refused);
+                attempts.Failed(attempt, refused);
+                return new UpstreamOutcome(null, refused) { UpstreamStatus = status };
             }, request.Aborted);
             if (outcome.Call is not { } call) return facts.Fail(logger, reservation, outcome.Error!);
             using (call)
             {
                 var result = chat.Stream
-                    ? await streamRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens, TimeSpan.FromSeconds(upstream.Options.StreamIdleTimeoutSeconds))
+                    ? await streamRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens)
                     : await completionRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens);
-                // Once the answer has started there is no falling back: report the failure as it is.
-                if (result is not null) return facts.Fail(logger, reservation, result with { Stage = ErrorStage.UpstreamStream });
+                // An error back from a relay means nothing reached the caller yet, so the next candidate may still answer.
+                if (result is not null)
+                {
+                    attempts.Failed(answering!, result);
+                    return facts.Fail(logger, reservation, result);
+                }
+                attempts.Finished(answering!, facts, chat.Stream);
             }
             Log.RequestCompleted(logger, request.RequestId, "chat.completions", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug,
                 facts.Status, (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, facts.Usage.PromptTokens, facts.Usage.CompletionTokens, facts.ChargedNanos);

@@ -12,7 +12,8 @@ namespace ARouter.Pipeline;
 
 /// <summary>
 /// A non-streamed completion: read the provider's JSON with its <see cref="IChatWire"/>, settle its usage, and
-/// answer in the caller's dialect with the gateway's id, model name and cost.
+/// answer in the caller's dialect with the gateway's id, model name and cost. An error it returns means nothing
+/// was written to the caller, so the next candidate may still be tried.
 /// </summary>
 public sealed class CompletionRelay(TokenEstimator tokens)
 {
@@ -22,7 +23,11 @@ public sealed class CompletionRelay(TokenEstimator tokens)
         byte[] body;
         try
         {
-            body = await call.Response.Content.ReadAsByteArrayAsync(request.Aborted);
+            body = await call.Response.Content.ReadAsByteArrayAsync(call.Deadline.Token);
+        }
+        catch (OperationCanceledException) when (call.Deadline.Expired is not null)
+        {
+            return new GatewayError(ErrorStage.UpstreamTimeout, 504, call.Deadline.Describe(target.Provider.Slug));
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {

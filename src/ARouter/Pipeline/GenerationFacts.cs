@@ -20,9 +20,11 @@ public sealed class GenerationFacts(GatewayRequest request, RouteTarget target, 
     public bool UsageCounted { get; set; }
     public long ChargedNanos { get; set; }
     public long? FirstByteMs { get; private set; }
+    /// <summary>When the first byte of the answer arrived (<see cref="TimeProvider.GetTimestamp"/>), for the provider's observed latency.</summary>
+    public long? FirstByteTimestamp { get; private set; }
     public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     /// <summary>Candidates that failed before this one, for the generation record.</summary>
-    public string? AttemptsJson { get; init; }
+    public AttemptLog? Attempts { get; init; }
     /// <summary>The caller asked to think without seeing the thoughts (OpenRouter's <c>reasoning.exclude</c>).</summary>
     public bool ExcludeReasoning { get; init; }
 
@@ -53,7 +55,12 @@ public sealed class GenerationFacts(GatewayRequest request, RouteTarget target, 
 
     public static long ByokFee(long costNanos, decimal feePercent) => (long)decimal.Ceiling(costNanos * feePercent / 100m);
 
-    public void MarkFirstByte() => FirstByteMs ??= (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
+    public void MarkFirstByte()
+    {
+        if (FirstByteTimestamp is not null) return;
+        FirstByteTimestamp = clock.GetTimestamp();
+        FirstByteMs = (long)clock.GetElapsedTime(request.StartTimestamp, FirstByteTimestamp.Value).TotalMilliseconds;
+    }
 
     public GenerationRecord ToRecord() => new()
     {
@@ -76,7 +83,7 @@ public sealed class GenerationFacts(GatewayRequest request, RouteTarget target, 
         LatencyMs = (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds,
         FirstByteMs = FirstByteMs,
         Byok = Target.Byok,
-        AttemptsJson = AttemptsJson,
+        AttemptsJson = Attempts?.ToJson(),
         CreatedAt = DateTimeOffset.UtcNow,
     };
 }

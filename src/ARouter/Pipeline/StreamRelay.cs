@@ -27,27 +27,40 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
 {
     private enum Ending { Completed, ClientGone, UpstreamFailed }
 
-    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens, TimeSpan idleTimeout)
+    /// <returns>
+    /// Null once the caller has its answer — complete, or ended by an error event. An error when the stream failed
+    /// before anything reached the caller (no event yet): nothing is charged and the next candidate may be tried.
+    /// </returns>
+    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
     {
         var response = request.Http.Response;
         var sink = CallerSinks.Stream(request, facts, promptTokens);
-        response.StatusCode = 200;
-        response.ContentType = sink.ContentType;
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        request.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        var started = false;
+        async ValueTask StartAsync()
+        {
+            // The response starts with the first event the caller gets: until then a failure can still fall back.
+            started = true;
+            response.StatusCode = 200;
+            response.ContentType = sink.ContentType;
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            request.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            await sink.StartAsync(request.Aborted);
+        }
 
         var generated = new StringBuilder();
         var decoder = wire.NewStreamDecoder(facts.Target.Provider.Slug);
+        var deadline = call.Deadline;
+        var slug = facts.Target.Provider.Slug;
         GatewayError? failure = null;
         var ending = Ending.Completed;
 
         try
         {
-            await sink.StartAsync(request.Aborted);
             await using var body = await call.Response.Content.ReadAsStreamAsync(request.Aborted);
-            await foreach (var sseEvent in SseReader.ReadAsync(body, () => ArmIdleTimer(call, idleTimeout)))
+            await foreach (var sseEvent in SseReader.ReadAsync(body, deadline.ForNextRead))
             {
+                deadline.EventArrived();
                 facts.MarkFirstByte();
                 if (sseEvent.IsDone)
                 {
@@ -64,25 +77,29 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
                         break;
                     }
                     Remember(step.Events, generated, facts);
+                    if (!started) await StartAsync();
                     await sink.EventAsync(sseEvent, document.RootElement, step, request.Aborted);
                 }
             }
             if (!decoder.Complete && failure is null)
-                failure = new GatewayError(ErrorStage.UpstreamStream, 502, $"Provider '{facts.Target.Provider.Slug}' ended the stream before it was complete.");
+                failure = new GatewayError(ErrorStage.UpstreamStream, 502, $"Provider '{slug}' ended the stream before it was complete.");
         }
         catch (Exception e) when (IsClientGone(e, request))
         {
             ending = Ending.ClientGone;
         }
-        catch (OperationCanceledException) when (call.TimedOut || call.Timeout.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired is not null)
         {
-            failure = new GatewayError(ErrorStage.UpstreamTimeout, 504, $"Provider '{facts.Target.Provider.Slug}' sent nothing for {idleTimeout.TotalSeconds:0.###} s; the stream was stopped.");
+            failure = new GatewayError(ErrorStage.UpstreamTimeout, 504, deadline.Describe(slug));
         }
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException)
         {
-            failure = new GatewayError(ErrorStage.UpstreamStream, 502, $"The stream from provider '{facts.Target.Provider.Slug}' broke off: {e.GetType().Name}.");
+            failure = new GatewayError(ErrorStage.UpstreamStream, 502, $"The stream from provider '{slug}' broke off: {e.GetType().Name}.");
         }
         if (failure is not null && ending == Ending.Completed) ending = Ending.UpstreamFailed;
+        // Nothing reached the caller and nothing was generated: give the failure back, so it can fall back (or be answered as an error).
+        if (ending == Ending.UpstreamFailed && !started && generated.Length == 0 && decoder.Usage is null)
+            return failure!.Stage == ErrorStage.UpstreamStream ? failure with { Stage = ErrorStage.UpstreamFailed } : failure;
 
         var reported = decoder.Usage;
         var finalUsage = reported ?? new TokenUsage(promptTokens, tokens.Count(generated));
@@ -91,8 +108,14 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
         facts.Status = ending switch { Ending.ClientGone => 499, Ending.UpstreamFailed => failure!.Status, _ => 200 };
         facts.ErrorType = failure?.Stage.ToString();
 
-        // A provider failure before anything was generated costs nothing; otherwise what was generated is charged.
-        var charge = ending != Ending.UpstreamFailed || reported is not null || finalUsage.CompletionTokens > 0;
+        // A provider failure before anything was generated costs nothing, nor does a caller that left before its first byte;
+        // otherwise what was generated is charged.
+        var charge = ending switch
+        {
+            Ending.UpstreamFailed => reported is not null || finalUsage.CompletionTokens > 0,
+            Ending.ClientGone => started || reported is not null || generated.Length > 0,
+            _ => true,
+        };
         long charged = 0;
         if (charge) charged = await reservation.SettleAsync(facts.CostOf(finalUsage), facts.ToRecord());
         else reservation.Release(facts.ToRecord());
@@ -105,6 +128,7 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
         }
         try
         {
+            if (!started) await StartAsync();
             var cost = Money.FromNanos(charged);
             await sink.EndAsync(decoder.UsageJson, finalUsage, cost, failure, request.Aborted);
         }
@@ -129,12 +153,6 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
                 case FinishEvent finish: facts.FinishReason = OpenAiCanonicalResponseEncoder.FinishReasonOf(finish.Reason); break;
             }
         }
-    }
-
-    private static CancellationToken ArmIdleTimer(UpstreamCall call, TimeSpan idle)
-    {
-        call.Timeout.CancelAfter(idle);
-        return call.Timeout.Token;
     }
 
     private static bool TryParse(ReadOnlyMemory<byte> data, out JsonDocument document)

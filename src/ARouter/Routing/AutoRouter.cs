@@ -9,7 +9,10 @@ public sealed record AutoOptions
 {
     /// <summary>Comma-separated pool in order of preference; empty means <see cref="AutoRouter.DefaultPool"/>.</summary>
     public string? Models { get; init; }
-    /// <summary><c>preference</c> (pool order) or <c>cheapest</c> (lowest prompt + completion list price first).</summary>
+    /// <summary>
+    /// <c>preference</c> (pool order), <c>cheapest</c> (lowest prompt + completion list price first) or <c>fastest</c>
+    /// (lowest observed time to first token first). Under each, models whose provider looks unhealthy are tried last.
+    /// </summary>
     public string Policy { get; init; } = "preference";
     /// <summary>How many models are tried, as a fallback list, before giving up.</summary>
     public int Candidates { get; init; } = 3;
@@ -18,9 +21,10 @@ public sealed record AutoOptions
 /// <summary>
 /// Picks concrete models for <c>"auto"</c>: from the pool, those whose provider has a key on this gateway,
 /// that can take the request (vision for images, PDF for files, tools for tools) and whose context holds the
-/// estimated prompt plus the output allowance — in the configured order. The response's <c>model</c> says which served.
+/// estimated prompt plus the output allowance — in the configured order, healthy providers first (<see cref="CandidateRanking"/>).
+/// The response's <c>model</c> says which served.
 /// </summary>
-public sealed class AutoRouter(ModelCatalog catalog, ProviderDirectory providers, IOptions<AutoOptions> options)
+public sealed class AutoRouter(ModelCatalog catalog, ProviderDirectory providers, CandidateRanking ranking, IOptions<AutoOptions> options)
 {
     public static readonly string[] DefaultPool =
     [
@@ -44,6 +48,9 @@ public sealed class AutoRouter(ModelCatalog catalog, ProviderDirectory providers
             .Where(m => (!request.HasImages || m.Capabilities.Vision) && (!request.HasFiles || m.Capabilities.Pdf) && (!request.HasTools || m.Capabilities.Tools));
         if (settings.Policy.Equals("cheapest", StringComparison.OrdinalIgnoreCase))
             fitting = fitting.OrderBy(m => m.Price.Prompt + (m.Price.Completion ?? 0m));
-        return fitting.Take(Math.Max(1, settings.Candidates)).Select(m => m.Id).ToList();
+        var ids = fitting.Select(m => m.Id);
+        // Healthy first, so a sick provider is replaced by the next fitting model rather than taking a place in the list.
+        var ranked = settings.Policy.Equals("fastest", StringComparison.OrdinalIgnoreCase) ? ranking.ByLatency(ids) : ranking.HealthyFirst(ids);
+        return ranked.Take(Math.Max(1, settings.Candidates)).ToList();
     }
 }

@@ -7,7 +7,8 @@ namespace ARouter.Routing;
 /// <summary>
 /// OpenRouter's <c>provider</c> object, applied to the candidate models (<c>model</c>, <c>models</c>, <c>auto</c>):
 /// <c>only</c> / <c>ignore</c> filter by provider slug, <c>order</c> puts the named providers first in that order,
-/// <c>sort: "price"</c> orders by list price, <c>max_price</c> (USD per million tokens) drops dearer models, and
+/// <c>sort</c> orders by list price (<c>"price"</c>) or by what the gateway observed (<c>"latency"</c>, <c>"throughput"</c>:
+/// see <see cref="CandidateRanking"/>), <c>max_price</c> (USD per million tokens) drops dearer models, and
 /// <c>allow_fallbacks: false</c> tries only the first. Unknown fields are refused so a typo is not silently ignored.
 /// </summary>
 public sealed record ProviderPreferences(
@@ -24,8 +25,8 @@ public sealed record ProviderPreferences(
                 throw new DecodeException($"'provider.{property.Name}' is not a supported provider preference (use order, allow_fallbacks, only, ignore, sort, max_price).", "provider." + property.Name);
 
         var sort = JsonRead.OptionalString(provider, "sort", "provider.sort");
-        if (sort is not (null or "price"))
-            throw new DecodeException($"'provider.sort' '{sort}' is not available on this gateway yet; use \"price\".", "provider.sort");
+        if (sort is not (null or "price" or "latency" or "throughput"))
+            throw new DecodeException($"'provider.sort' must be \"price\", \"latency\" or \"throughput\", not '{sort}'.", "provider.sort");
         decimal? maxPrompt = null, maxCompletion = null;
         if (JsonRead.OptionalElement(provider, "max_price") is { } maxPrice)
         {
@@ -36,7 +37,8 @@ public sealed record ProviderPreferences(
         return new ProviderPreferences(Slugs(provider, "order"), JsonRead.OptionalBool(provider, "allow_fallbacks") ?? true, Slugs(provider, "only"), Slugs(provider, "ignore"), sort, maxPrompt, maxCompletion);
     }
 
-    public IReadOnlyList<string> Apply(IReadOnlyList<string> candidates, ModelCatalog catalog)
+    /// <param name="ranking">What the gateway observed, for <c>sort: "latency"</c> and <c>"throughput"</c>.</param>
+    public IReadOnlyList<string> Apply(IReadOnlyList<string> candidates, ModelCatalog catalog, CandidateRanking ranking)
     {
         var models = candidates.Select(id => (Id: id, Model: catalog.FindModel(id), Provider: id.Contains('/') ? id[..id.IndexOf('/')] : "")).ToList();
         IEnumerable<(string Id, ModelRecord? Model, string Provider)> kept = models
@@ -45,6 +47,11 @@ public sealed record ProviderPreferences(
             .Where(m => MaxPrompt is null || m.Model is { } r && r.Price.Prompt <= MaxPrompt)
             .Where(m => MaxCompletion is null || m.Model is { } r && (r.Price.Completion ?? 0) <= MaxCompletion);
         if (Sort == "price") kept = kept.OrderBy(m => m.Model is { } r ? r.Price.Prompt + (r.Price.Completion ?? 0) : decimal.MaxValue);
+        else if (Sort is "latency" or "throughput")
+        {
+            var byId = kept.ToDictionary(m => m.Id);
+            kept = (Sort == "latency" ? ranking.ByLatency(byId.Keys) : ranking.ByThroughput(byId.Keys)).Select(id => byId[id]);
+        }
         if (Order is { Count: > 0 } order)
         {
             // Stable: providers named in "order" first, in that order; the rest keep their place after them.

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using ARouter.Catalog;
 using ARouter.Dialects.Canonical;
 using Microsoft.Extensions.Options;
@@ -6,17 +8,16 @@ using Microsoft.Extensions.Options;
 namespace ARouter.Upstream;
 
 /// <summary>An upstream response whose headers have arrived; disposing it aborts the upstream call.</summary>
-public sealed class UpstreamCall(HttpResponseMessage response, CancellationTokenSource timeout) : IDisposable
+public sealed class UpstreamCall(HttpResponseMessage response, UpstreamDeadline deadline) : IDisposable
 {
     public HttpResponseMessage Response { get; } = response;
-    /// <summary>Cancels on client abort or on the stream idle timeout; re-armed per event.</summary>
-    public CancellationTokenSource Timeout { get; } = timeout;
-    public bool TimedOut { get; set; }
+    /// <summary>Cancels on client abort, on the first-byte, idle or total timeout.</summary>
+    public UpstreamDeadline Deadline { get; } = deadline;
 
     public void Dispose()
     {
         Response.Dispose();
-        Timeout.Dispose();
+        Deadline.Dispose();
     }
 }
 
@@ -24,6 +25,7 @@ public sealed class UpstreamCall(HttpResponseMessage response, CancellationToken
 public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<UpstreamOptions> options)
 {
     public const string HttpClientName = "upstream";
+    private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutKey = new("arouter.connect-timeout");
 
     public UpstreamOptions Options => options.Value;
 
@@ -31,35 +33,81 @@ public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<Upstream
     public async Task<(UpstreamCall? Call, GatewayError? Error)> SendAsync(ProviderEndpoint endpoint, string? apiKey, Uri uri, HttpContent body, bool stream, CancellationToken clientAborted,
         IEnumerable<KeyValuePair<string, string>>? callerHeaders = null)
     {
+        var slug = endpoint.Provider.Slug;
+        var timeouts = options.Value.TimeoutsFor(slug);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body, Version = new Version(1, 1) };
+        request.Options.Set(ConnectTimeoutKey, timeouts.Connect);
         ApplyAuth(request, endpoint.Provider.Auth, apiKey ?? endpoint.ApiKey ?? "");
         foreach (var (name, value) in callerHeaders ?? []) request.Headers.TryAddWithoutValidation(name, value);
         foreach (var (name, value) in endpoint.Provider.Quirks.RequiredHeaders)
             if (!request.Headers.Contains(name)) request.Headers.TryAddWithoutValidation(name, value);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(stream ? "text/event-stream" : "application/json"));
 
-        var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
-        timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.FirstByteTimeoutSeconds));
+        var deadline = new UpstreamDeadline(timeouts, clientAborted);
         try
         {
-            var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            timeout.CancelAfter(Timeout.InfiniteTimeSpan);
-            return (new UpstreamCall(response, timeout), null);
+            var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            deadline.HeadersArrived(stream);
+            return (new UpstreamCall(response, deadline), null);
         }
-        catch (OperationCanceledException) when (!clientAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired is not null)
         {
-            timeout.Dispose();
-            return (null, new GatewayError(ErrorStage.UpstreamTimeout, 504, $"Provider '{endpoint.Provider.Slug}' did not answer within {options.Value.FirstByteTimeoutSeconds:0.###} s."));
+            var message = deadline.Describe(slug);
+            deadline.Dispose();
+            return (null, new GatewayError(ErrorStage.UpstreamTimeout, 504, message));
         }
         catch (HttpRequestException e)
         {
-            timeout.Dispose();
+            deadline.Dispose();
             var stage = e.HttpRequestError == HttpRequestError.ConnectionError ? ErrorStage.UpstreamConnect : ErrorStage.UpstreamFailed;
-            return (null, new GatewayError(stage, 502, $"Could not reach provider '{endpoint.Provider.Slug}': {Describe(e.HttpRequestError)}."));
+            var why = e.InnerException is TimeoutException ? $"no connection within {timeouts.Connect.TotalSeconds:0.###} s" : Describe(e.HttpRequestError);
+            return (null, new GatewayError(stage, 502, $"Could not reach provider '{slug}': {why}."));
         }
         catch
         {
-            timeout.Dispose();
+            deadline.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The pooled handler for provider calls. Connecting goes through <see cref="ConnectAsync"/> so each provider's
+    /// own connect timeout applies while all providers share one handler.
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler() => new()
+    {
+        ConnectCallback = ConnectAsync,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        AutomaticDecompression = DecompressionMethods.All,
+        UseCookies = false,
+        AllowAutoRedirect = false,
+        EnableMultipleHttp2Connections = true,
+        // An abandoned response (the caller left mid-stream) closes its connection at once so the
+        // provider stops generating, instead of being drained in the background for reuse.
+        MaxResponseDrainSize = 0,
+    };
+
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var limit = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var own) ? own : TimeSpan.FromSeconds(10);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(limit);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, timeout.Token);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            // Surfaces as a connection failure (HttpRequestError.ConnectionError), so fallback moves on.
+            throw new TimeoutException("The connection was not established in time.");
+        }
+        catch
+        {
+            socket.Dispose();
             throw;
         }
     }

@@ -46,13 +46,21 @@ public static class DialectCalls
 
     public static async Task<(int Status, string Body)> PostAsync(GatewayHost gateway, CallerDialect caller, string model, object body, bool stream, string key)
     {
+        using var request = Request(caller, model, body, stream, key);
+        using var response = await gateway.Client.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The HTTP request a caller dialect's SDK sends: its path (Gemini: the model in it) and its way of giving the key.</summary>
+    public static HttpRequestMessage Request(CallerDialect caller, string model, object body, bool stream, string key)
+    {
         var path = caller switch
         {
             CallerDialect.OpenAi => "/v1/chat/completions",
             CallerDialect.Anthropic => "/v1/messages",
             _ => $"/v1beta/models/{model}:" + (stream ? "streamGenerateContent?alt=sse" : "generateContent"),
         };
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Content = new StringContent(body as string ?? JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
         };
@@ -65,8 +73,7 @@ public static class DialectCalls
                 break;
             default: request.Headers.Add("x-goog-api-key", key); break;
         }
-        using var response = await gateway.Client.SendAsync(request);
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        return request;
     }
 
     /// <summary>

@@ -24,6 +24,9 @@ public sealed class FakeProviders : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentDictionary<string, FakeScript> _scripts = new();
+    private readonly ConcurrentDictionary<string, int> _failuresServed = new();
+    private readonly ConcurrentDictionary<string, int> _cancelledRequests = new();
+    private const string CutByFake = "fake-cut";
     private int _openStreams;
     private int _cancelledStreams;
 
@@ -78,32 +81,74 @@ public sealed class FakeProviders : IAsyncDisposable
 
     public IReadOnlyList<RecordedRequest> RequestsTo(string slug) => [.. _requests.Where(r => r.Slug == slug)];
 
-    public void Script(string slug, FakeScript script) => _scripts[slug] = script;
+    public void Script(string slug, FakeScript script)
+    {
+        _failuresServed[slug] = 0;
+        _scripts[slug] = script;
+    }
+
+    /// <summary>Scripts a provider until the returned scope is disposed, then puts it back to <see cref="FakeScript.Default"/>.</summary>
+    public IDisposable Scripted(string slug, FakeScript script)
+    {
+        Script(slug, script);
+        return new ScriptScope(this, slug);
+    }
+
+    private sealed class ScriptScope(FakeProviders fakes, string slug) : IDisposable
+    {
+        public void Dispose() => fakes.Script(slug, FakeScript.Default);
+    }
+
+    /// <summary>Requests to <paramref name="slug"/> whose caller (the gateway) went away before the fake had answered them in full.</summary>
+    public int CancelledRequestsTo(string slug) => _cancelledRequests.GetValueOrDefault(slug);
 
     public void Reset()
     {
         _scripts.Clear();
         _requests.Clear();
+        _failuresServed.Clear();
+        _cancelledRequests.Clear();
     }
 
-    private FakeScript ScriptFor(string slug) => _scripts.GetValueOrDefault(slug, FakeScript.Default);
+    /// <summary>The script for this request: one with <see cref="FakeScript.FailFirst"/> stops failing once that many failures were served.</summary>
+    private FakeScript ScriptFor(string slug)
+    {
+        var script = _scripts.GetValueOrDefault(slug, FakeScript.Default);
+        if (script.FailStatus is null || script.FailFirst is not { } first) return script;
+        return _failuresServed.AddOrUpdate(slug, 1, (_, n) => n + 1) <= first ? script : script with { FailStatus = null };
+    }
 
     private async Task HandleAsync(HttpContext context, string slug, string? path)
+    {
+        try
+        {
+            await ServeAsync(context, slug, path);
+        }
+        finally
+        {
+            // The connection closing under a request the fake was still serving is what a real provider sees when a caller leaves.
+            if (context.RequestAborted.IsCancellationRequested && !context.Items.ContainsKey(CutByFake))
+                _cancelledRequests.AddOrUpdate(slug, 1, (_, n) => n + 1);
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, string slug, string? path)
     {
         var body = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync();
         var providerPath = "/" + (path ?? "");
         _requests.Enqueue(new RecordedRequest(slug, context.Request.Method, providerPath, context.Request.QueryString.Value ?? "",
             context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body));
 
+        var script = ScriptFor(slug);
         // Anthropic and Gemini speak their own native APIs, not the OpenAI wire.
         if (slug == "anthropic")
         {
-            await new FakeAnthropic(this, ScriptFor(slug)).HandleAsync(context, providerPath, body);
+            await new FakeAnthropic(this, script).HandleAsync(context, providerPath, body);
             return;
         }
         if (slug == "google")
         {
-            await new FakeGemini(this, ScriptFor(slug)).HandleAsync(context, providerPath, body);
+            await new FakeGemini(this, script).HandleAsync(context, providerPath, body);
             return;
         }
         if (!FakeProviderProfile.All.TryGetValue(slug, out var profile))
@@ -111,7 +156,6 @@ public sealed class FakeProviders : IAsyncDisposable
             await WriteJsonAsync(context, 404, new JsonObject { ["error"] = new JsonObject { ["message"] = $"No fake for provider '{slug}'." } });
             return;
         }
-        var script = ScriptFor(slug);
         if (script.Delay > TimeSpan.Zero) await Task.Delay(script.Delay, context.RequestAborted);
 
         var presented = context.Request.Headers.Authorization.ToString();
@@ -125,7 +169,7 @@ public sealed class FakeProviders : IAsyncDisposable
         }
         if (script.FailStatus is { } failStatus)
         {
-            if (failStatus == 429) context.Response.Headers.RetryAfter = "7";
+            if (failStatus == 429) context.Response.Headers.RetryAfter = script.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WriteErrorAsync(context, profile, failStatus, script.FailMessage);
             return;
         }
@@ -197,10 +241,25 @@ public sealed class FakeProviders : IAsyncDisposable
         try
         {
             await context.Response.StartAsync(context.RequestAborted);
+            // The headers go out at once, as a real provider's do when a stream starts.
+            await context.Response.Body.FlushAsync(context.RequestAborted);
             if (profile.SendsKeepAliveComments) await WriteRawAsync(context, ": keep-alive\n\n");
+            if (script.CutAfterChunks == 0)
+            {
+                await Task.Delay(200);
+                context.Items[CutByFake] = true;
+                context.Abort();
+                return;
+            }
+            if (script.ErrorEventAfterChunks == 0)
+            {
+                await WriteEventAsync(context, FakeChatResponses.ErrorEvent(script.FailMessage));
+                return;
+            }
             var sent = 0;
             foreach (var chunk in responses.ContentChunks(usageAsked))
             {
+                if (sent == script.StallAfterChunks) await Task.Delay(script.Stall, context.RequestAborted);
                 if (sent > 0 && script.ChunkDelay > TimeSpan.Zero) await Task.Delay(script.ChunkDelay, context.RequestAborted);
                 await WriteEventAsync(context, chunk);
                 sent++;
@@ -208,6 +267,7 @@ public sealed class FakeProviders : IAsyncDisposable
                 {
                     // Let the chunks reach the gateway first: a reset discards data the peer has not read yet.
                     await Task.Delay(200);
+                    context.Items[CutByFake] = true;
                     context.Abort();
                     return;
                 }

@@ -17,15 +17,23 @@ public sealed record FakeScript
     /// <summary>When set, the provider answers with this status and its own error body carrying <see cref="FailMessage"/>.</summary>
     public int? FailStatus { get; init; }
     public string FailMessage { get; init; } = "The fake provider failed on purpose.";
+    /// <summary>The Retry-After (seconds) an OpenAI-wire provider sends with a 429.</summary>
+    public int RetryAfterSeconds { get; init; } = 7;
+    /// <summary>When set, only this many requests after the script was given fail with <see cref="FailStatus"/>; later ones succeed.</summary>
+    public int? FailFirst { get; init; }
 
     /// <summary>Time before the response headers are sent.</summary>
     public TimeSpan Delay { get; init; }
     public TimeSpan ChunkDelay { get; init; }
 
-    /// <summary>The connection is torn down (no terminator, no usage) after this many content chunks.</summary>
+    /// <summary>After this many stream chunks (0: right after the headers) the provider goes silent for <see cref="Stall"/>, then goes on.</summary>
+    public int? StallAfterChunks { get; init; }
+    public TimeSpan Stall { get; init; }
+
+    /// <summary>The connection is torn down (no terminator, no usage) after this many content chunks (0: right after the headers).</summary>
     public int? CutAfterChunks { get; init; }
 
-    /// <summary>An in-stream error event, in the provider's shape, replaces the rest of the stream after this many chunks.</summary>
+    /// <summary>An in-stream error event, in the provider's shape, replaces the rest of the stream after this many chunks (0: as the first event).</summary>
     public int? ErrorEventAfterChunks { get; init; }
 
     /// <summary>The provider reports no usage at all, as some self-hosted backends do.</summary>

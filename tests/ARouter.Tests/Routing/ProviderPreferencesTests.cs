@@ -59,7 +59,7 @@ public sealed class ProviderPreferencesTests(GatewayWithFakes fixture) : IClassF
 
     [Theory]
     [InlineData("""{"orderr":["xai"]}""", "orderr")]
-    [InlineData("""{"sort":"latency"}""", "sort")]
+    [InlineData("""{"sort":"fastest"}""", "sort")]
     [InlineData("""{"only":"xai"}""", "only")]
     [InlineData("""{"max_price":{"prompt":"cheap"}}""", "max_price")]
     public async Task Unknown_or_malformed_preferences_are_400(string provider, string mentions)
