@@ -4,6 +4,7 @@ using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Limits;
 using ARouter.Endpoints;
+using ARouter.Hosting;
 using ARouter.Observability;
 using ARouter.Passthrough;
 using ARouter.Pipeline;
@@ -114,7 +115,11 @@ public static class GatewayApp
         services.AddSingleton<ChatCompletionHandler>();
         services.AddSingleton<EmbeddingsHandler>();
         services.AddPassthrough(configuration);
-        services.AddHealthChecks();
+        services.Configure<ShutdownOptions>(configuration.GetSection("ARouter:Shutdown"));
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.Drain + ShutdownOptions.SettleMargin);
+        services.AddSingleton<ShutdownDrain>();
+        services.AddTelemetry(configuration);
+        services.AddReadiness();
         services.AddScaling(configuration);
     }
 
@@ -124,6 +129,9 @@ public static class GatewayApp
         var store = app.Services.GetRequiredService<IStore>();
         await store.MigrateAsync(CancellationToken.None);
         _ = app.Services.GetRequiredService<Ledger>();
+        _ = app.Services.GetRequiredService<ShutdownDrain>();
+        // The ledger queue gauge is on /metrics from the first scrape, not from the first request.
+        _ = app.Services.GetRequiredService<GatewayMetrics>();
         // A missing or bad secrets key stops the start, not a caller's first BYOK request.
         _ = app.Services.GetRequiredService<ProviderKeyCipher>();
         // Loading the o200k vocabulary allocates ~50 MB: do it at start-up, not on the first caller's request.

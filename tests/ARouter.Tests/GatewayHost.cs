@@ -19,6 +19,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly TestDatabase? _ownDatabase;
+    private int _stopped;
 
     private GatewayHost(WebApplication app, TestDatabase database, bool ownsDatabase, Uri baseAddress, CapturedLogs logs)
     {
@@ -41,7 +42,9 @@ public sealed class GatewayHost : IAsyncDisposable
     public string DatabasePath => Database.SqlitePath ?? throw new InvalidOperationException("This gateway runs on PostgreSQL.");
 
     /// <param name="database">A database another gateway already uses (several instances, one database); by default a fresh one on <paramref name="engine"/>, dropped with the host.</param>
-    public static async Task<GatewayHost> StartAsync(IReadOnlyDictionary<string, string?>? configuration = null, StoreEngine engine = StoreEngine.Sqlite, TestDatabase? database = null)
+    /// <param name="configure">Runs last on the builder, e.g. to add a test's own telemetry exporter.</param>
+    public static async Task<GatewayHost> StartAsync(IReadOnlyDictionary<string, string?>? configuration = null, StoreEngine engine = StoreEngine.Sqlite, TestDatabase? database = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var ownsDatabase = database is null;
         database ??= await TestDatabase.CreateAsync(engine);
@@ -62,6 +65,7 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
+            configure?.Invoke(builder);
         });
         try
         {
@@ -114,10 +118,16 @@ public sealed class GatewayHost : IAsyncDisposable
         return json.GetProperty("data").GetProperty("balance").GetDecimal();
     }
 
+    /// <summary>Stops the gateway as SIGTERM does (drain, then stop), keeping its database for a later look.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0) await _app.StopAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
         if (_ownDatabase is not null) await _ownDatabase.DisposeAsync();
     }

@@ -16,28 +16,39 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
 {
     private const int MaxBatch = 512;
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
+    /// <summary>How long stopping waits for the queue to be committed; only a database that stays down makes it matter.</summary>
+    internal static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(15);
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _loop;
+    private int _depth;
 
     /// <summary>Set by the composition root: called between batches to pick up changes made by other processes.</summary>
     internal Func<CancellationToken, Task>? Refresh { get; set; }
 
-    public int QueueDepth => _queue.Reader.Count;
+    /// <summary>Entries queued or being committed, not yet durable (the single-reader channel cannot count itself).</summary>
+    public int QueueDepth => Volatile.Read(ref _depth);
 
     /// <summary>Queues an entry and completes once it is committed. <paramref name="onCommitted"/> runs on the writer, in commit order.</summary>
     public Task<AppliedEntry> WriteAsync(LedgerEntry entry, Action<AppliedEntry>? onCommitted = null)
     {
         var pending = new Pending(entry, onCommitted, new TaskCompletionSource<AppliedEntry>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending)) _ = WriteDirectAsync(pending);
+        Enqueue(pending);
         return pending.Done!.Task;
     }
 
     /// <summary>Queues an entry nobody waits for (the record of a request that cost nothing).</summary>
     public void Post(LedgerEntry entry)
     {
-        var pending = new Pending(entry, null, null);
-        if (!_queue.Writer.TryWrite(pending)) _ = WriteDirectAsync(pending);
+        Enqueue(new Pending(entry, null, null));
+    }
+
+    private void Enqueue(Pending pending)
+    {
+        Interlocked.Increment(ref _depth);
+        if (_queue.Writer.TryWrite(pending)) return;
+        Interlocked.Decrement(ref _depth);
+        _ = WriteDirectAsync(pending);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -46,10 +57,15 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Commits everything queued before returning — also past the host's shutdown timeout, which in-flight requests
+    /// may have used up: an acknowledged charge must not be lost to a clean stop. Bounded by <see cref="FlushTimeout"/>.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        if (_loop is not null) await _loop.WaitAsync(cancellationToken);
+        if (_loop is null) return;
+        if (await Task.WhenAny(_loop, Task.Delay(FlushTimeout)) != _loop) Log.LedgerNotFlushed(logger, QueueDepth);
     }
 
     private async Task RunAsync()
@@ -82,6 +98,7 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
                 entries.Add(pending.Entry);
             }
             await CommitWithRetryAsync(batch, entries);
+            Interlocked.Add(ref _depth, -batch.Count);
             if (Environment.TickCount64 - lastRefresh > RefreshInterval.TotalMilliseconds)
             {
                 await RefreshQuietlyAsync();

@@ -28,13 +28,17 @@ public sealed class Reservation
     public string GenerationId { get; }
     public long AmountNanos { get; }
     public bool IsEnded => Volatile.Read(ref _ended) != 0;
+    /// <summary>Told once how the reservation ended (the generation's metadata and what was charged); set by the request's telemetry.</summary>
+    internal Action<GenerationRecord?, long>? Ended { get; set; }
 
     /// <summary>Charges the real cost (capped at what the account holds and the key may still spend) and waits until the charge is durable.</summary>
     /// <returns>The amount charged, in nano-USD.</returns>
     public async ValueTask<long> SettleAsync(long costNanos, GenerationRecord generation)
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0) return 0;
-        return await _ledger.SettleAsync(this, costNanos, generation);
+        var charged = await _ledger.SettleAsync(this, costNanos, generation);
+        Ended?.Invoke(generation, charged);
+        return charged;
     }
 
     /// <summary>Returns the whole reservation: the request failed or was refused and costs nothing.</summary>
@@ -42,5 +46,6 @@ public sealed class Reservation
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0) return;
         _ledger.Release(this, generation);
+        Ended?.Invoke(generation, 0);
     }
 }

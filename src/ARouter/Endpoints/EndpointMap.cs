@@ -2,6 +2,7 @@ using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Dialects.Anthropic;
 using ARouter.Dialects.Canonical;
+using ARouter.Observability;
 using ARouter.Passthrough;
 using ARouter.Pipeline;
 using ARouter.Storage;
@@ -61,8 +62,8 @@ public static class EndpointMap
         app.MapPost("/api/v1/admin/accounts/{id}/credits", AdminEndpoints.Admin(http => AdminEndpoints.AddCreditsAsync(http, (string)http.Request.RouteValues["id"]!)));
         app.MapGet("/api/v1/admin/accounts/{id}", AdminEndpoints.Admin(http => AdminEndpoints.GetAccountAsync(http, (string)http.Request.RouteValues["id"]!)));
 
-        app.MapGet("/health", () => Results.Json(new HealthStatus("ok"), HealthJsonContext.Default.HealthStatus));
-        app.MapGet("/health/ready", Readiness.CheckAsync);
+        app.MapReadiness();
+        app.MapTelemetry();
 
         app.MapPassthrough();
     }

@@ -5,6 +5,7 @@ using ARouter.Limits;
 using ARouter.Observability;
 using ARouter.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,11 +27,14 @@ public static class GatewayEndpoint
         var requestId = Ids.NewRequestId();
         http.Response.Headers["X-Request-Id"] = requestId;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Endpoints");
+        var telemetry = new RequestTelemetry(services.GetRequiredService<GatewayMetrics>(), clock, RouteOf(http), DialectLabel(dialect), requestId);
+        Caller? authenticated = null;
 
-        GatewayError? error;
+        GatewayError? error = null;
         try
         {
             var (caller, failure) = await services.GetRequiredService<KeyAuthenticator>().AuthenticateAsync(http.Request, http.RequestAborted);
+            authenticated = caller;
             if (caller is null)
             {
                 error = GatewayError.Unauthorized(KeyAuthenticator.Describe(failure));
@@ -41,12 +45,13 @@ public static class GatewayEndpoint
                 RateLimitHeaders.Apply(http.Response, limit);
                 if (!limit.Allowed)
                 {
+                    telemetry.RateLimited();
                     error = GatewayError.RateLimited(limit.Limit, limit.RetryAfterSeconds);
                 }
                 else
                 {
                     var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                    error = await handler(new GatewayRequest(http, dialect, caller, requestId, start, options));
+                    error = await handler(new GatewayRequest(http, dialect, caller, requestId, start, options, telemetry));
                 }
             }
         }
@@ -66,6 +71,7 @@ public static class GatewayEndpoint
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
+            Complete(telemetry, logger, requestId, authenticated, 499, clock.GetElapsedTime(start));
             return;
         }
         catch (Exception e)
@@ -74,6 +80,32 @@ public static class GatewayEndpoint
             error = new GatewayError(ErrorStage.Internal, 500, $"Internal error (request {requestId}).");
         }
 
-        if (error is not null) await ErrorResponder.WriteAsync(http, dialect, error);
+        try
+        {
+            if (error is not null) await ErrorResponder.WriteAsync(http, dialect, error);
+        }
+        finally
+        {
+            var status = http.RequestAborted.IsCancellationRequested ? 499 : error?.Status ?? http.Response.StatusCode;
+            Complete(telemetry, logger, requestId, authenticated, status, clock.GetElapsedTime(start));
+        }
+    };
+
+    /// <summary>The one completion log line, the request metrics and the end of the request's span.</summary>
+    private static void Complete(RequestTelemetry telemetry, ILogger logger, string requestId, Caller? caller, int status, TimeSpan elapsed)
+    {
+        telemetry.Complete(status, elapsed);
+        Log.RequestCompleted(logger, requestId, telemetry.Endpoint, caller?.Key.Prefix ?? "-", telemetry.Model, telemetry.Provider, status,
+            (long)elapsed.TotalMilliseconds, telemetry.PromptTokens, telemetry.CompletionTokens, telemetry.ChargedNanos);
+    }
+
+    /// <summary>The route template (<c>/v1/chat/completions</c>, <c>/{provider}/{**path}</c>): a bounded label, never the raw path or query.</summary>
+    private static string RouteOf(HttpContext http) => (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unrouted";
+
+    private static string DialectLabel(CallerDialect dialect) => dialect switch
+    {
+        CallerDialect.Anthropic => "anthropic",
+        CallerDialect.Gemini => "gemini",
+        _ => "openai",
     };
 }

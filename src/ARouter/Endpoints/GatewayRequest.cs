@@ -3,12 +3,13 @@ using System.Text.Json;
 using ARouter.Auth;
 using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
+using ARouter.Observability;
 using Microsoft.AspNetCore.Http;
 
 namespace ARouter.Endpoints;
 
 /// <summary>One authenticated request on its way through the pipeline.</summary>
-public sealed class GatewayRequest(HttpContext http, CallerDialect dialect, Caller caller, string requestId, long startTimestamp, GatewayOptions options)
+public sealed class GatewayRequest(HttpContext http, CallerDialect dialect, Caller caller, string requestId, long startTimestamp, GatewayOptions options, RequestTelemetry telemetry)
 {
     public HttpContext Http { get; } = http;
     public CallerDialect Dialect { get; } = dialect;
@@ -16,6 +17,8 @@ public sealed class GatewayRequest(HttpContext http, CallerDialect dialect, Call
     public string RequestId { get; } = requestId;
     public long StartTimestamp { get; } = startTimestamp;
     public GatewayOptions Options { get; } = options;
+    /// <summary>The request's span and metrics; provider calls are reported through it (<see cref="RequestTelemetry.Track"/>).</summary>
+    public RequestTelemetry Telemetry { get; } = telemetry;
     public CancellationToken Aborted => Http.RequestAborted;
 
     /// <summary>Reads and parses the JSON body within the configured size and depth limits.</summary>

@@ -36,6 +36,9 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Warning, "Ledger balance refresh failed ({ExceptionType})")]
     public static partial void LedgerRefreshFailed(ILogger logger, string exceptionType);
 
+    [LoggerMessage(2003, LogLevel.Error, "Ledger writer stopped with {Count} entries not committed (the database did not accept them in time)")]
+    public static partial void LedgerNotFlushed(ILogger logger, int count);
+
     [LoggerMessage(3000, LogLevel.Information, "ARouter listening; database {DatabaseKind}; {ProviderCount} providers with keys: {Providers}")]
     public static partial void Started(ILogger logger, string databaseKind, int providerCount, string providers);
 

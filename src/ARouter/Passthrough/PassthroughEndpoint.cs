@@ -74,7 +74,7 @@ public sealed class PassthroughEndpoint(
         {
             http.Response.Body = originalBody;
             tap.Complete();
-            await settlement.SettleAsync(reservation, tap, forwarded, logger);
+            await settlement.SettleAsync(reservation, tap, forwarded);
         }
 
         if (forwarded == ForwarderError.None || http.Response.HasStarted || request.Aborted.IsCancellationRequested) return null;
@@ -106,7 +106,7 @@ public sealed class PassthroughEndpoint(
         var outcome = await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, amount, request.Aborted);
         return outcome.Status switch
         {
-            ReserveStatus.Reserved => (outcome.Reservation, null),
+            ReserveStatus.Reserved => (request.Telemetry.Track(outcome.Reservation!, slug, slug + "/unknown"), null),
             ReserveStatus.UnknownAccount => (null, GatewayError.Unauthorized("The API key's account no longer exists.")),
             ReserveStatus.Unavailable => (null, CreditCheck.Unavailable),
             _ => (null, GatewayError.PaymentRequired(

@@ -1,8 +1,6 @@
 using ARouter.Billing;
 using ARouter.Endpoints;
-using ARouter.Observability;
 using ARouter.Storage;
-using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ARouter.Passthrough;
@@ -16,7 +14,7 @@ namespace ARouter.Passthrough;
 /// </summary>
 public sealed class PassthroughSettlement(GatewayRequest request, string slug, string generationId, PassthroughRequestFacts facts, bool byok, PassthroughPricing pricing, TokenEstimator tokens, TimeProvider clock)
 {
-    public async Task SettleAsync(Reservation reservation, UsageTap tap, ForwarderError forwarded, ILogger logger)
+    public async Task SettleAsync(Reservation reservation, UsageTap tap, ForwarderError forwarded)
     {
         var response = request.Http.Response;
         var status = request.Aborted.IsCancellationRequested ? 499 : response.StatusCode;
@@ -55,10 +53,7 @@ public sealed class PassthroughSettlement(GatewayRequest request, string slug, s
             CreatedAt = DateTimeOffset.UtcNow,
         };
 
-        long charged = 0;
-        if (billable) charged = await reservation.SettleAsync(CostCalculator.CostNanos(priced!.Price, usage!), record);
+        if (billable) await reservation.SettleAsync(CostCalculator.CostNanos(priced!.Price, usage!), record);
         else reservation.Release(record);
-        Log.RequestCompleted(logger, request.RequestId, PassthroughEndpoint.EndpointName, request.Caller.Key.Prefix, record.Model, slug, status,
-            record.LatencyMs, record.PromptTokens, record.CompletionTokens, charged);
     }
 }

@@ -153,8 +153,6 @@ public sealed class ChatCompletionHandler(
                 }
                 attempts.Finished(answering!, facts, chat.Stream);
             }
-            Log.RequestCompleted(logger, request.RequestId, "chat.completions", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug,
-                facts.Status, (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, facts.Usage.PromptTokens, facts.Usage.CompletionTokens, facts.ChargedNanos);
             return null;
         }
         finally

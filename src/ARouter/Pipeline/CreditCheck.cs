@@ -27,7 +27,7 @@ public sealed class CreditCheck(Ledger ledger)
         var outcome = await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, worstCase, request.Aborted, keyLimit);
         return outcome.Status switch
         {
-            ReserveStatus.Reserved => (outcome.Reservation, null),
+            ReserveStatus.Reserved => (request.Telemetry.Track(outcome.Reservation!, target.Provider.Slug, model.Id), null),
             ReserveStatus.KeyLimitReached => (null, GatewayError.PaymentRequired(
                 $"This API key's spend limit is reached: the key may spend ${Money.Format(Money.FromNanos(keyLimit!.Value.LimitNanos))} in all and has " +
                 $"${Money.Format(Money.FromNanos(outcome.AvailableNanos))} of it left, but this request to {model.Id} may cost up to ${Money.Format(Money.FromNanos(worstCase))}. " +

@@ -99,8 +99,6 @@ public sealed class EmbeddingsHandler(
                 else OpenAiEmbeddingEncoder.WriteList(json, GeminiEmbeddingCodec.Vectors(root), target.Model.Id, embedding.Base64, usage, cost);
             }
             await response.BodyWriter.FlushAsync(request.Aborted);
-            Log.RequestCompleted(logger, request.RequestId, "embeddings", request.Caller.Key.Prefix, target.Model.Id, target.Provider.Slug, 200,
-                (long)clock.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, usage.PromptTokens, 0, charged);
         }
         return null;
     }

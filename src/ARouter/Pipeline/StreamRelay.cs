@@ -6,6 +6,7 @@ using ARouter.Dialects.Canonical;
 using ARouter.Dialects.OpenAi;
 using ARouter.Dialects.Sse;
 using ARouter.Endpoints;
+using ARouter.Hosting;
 using ARouter.Observability;
 using ARouter.Upstream;
 using ARouter.Upstream.Wires;
@@ -23,7 +24,7 @@ namespace ARouter.Pipeline;
 /// that fails ends with an error event, never a silent cut; a client that leaves is charged for what
 /// was generated.
 /// </summary>
-public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logger)
+public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, ILogger<StreamRelay> logger)
 {
     private enum Ending { Completed, ClientGone, UpstreamFailed }
 
@@ -54,6 +55,8 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
         var slug = facts.Target.Provider.Slug;
         GatewayError? failure = null;
         var ending = Ending.Completed;
+        // A stream still running when a shutdown's drain ends stops like a failed one: what was generated is charged, then an error event.
+        using var draining = shutdown.Draining.Register(static state => ((UpstreamDeadline)state!).Stop(), deadline);
 
         try
         {
@@ -87,6 +90,10 @@ public sealed class StreamRelay(TokenEstimator tokens, ILogger<StreamRelay> logg
         catch (Exception e) when (IsClientGone(e, request))
         {
             ending = Ending.ClientGone;
+        }
+        catch (OperationCanceledException) when (shutdown.Draining.IsCancellationRequested)
+        {
+            failure = new GatewayError(ErrorStage.Internal, 503, "The gateway is shutting down and stopped this stream; what was generated so far is charged. Retry the request.");
         }
         catch (OperationCanceledException) when (deadline.Expired is not null)
         {

@@ -1,7 +1,7 @@
 using ARouter.Auth;
 using ARouter.Billing;
-using ARouter.Endpoints;
 using ARouter.Limits;
+using ARouter.Observability;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,7 +30,7 @@ public static class ScalingServices
         services.AddSingleton<RedisReservationBook>();
         services.AddSingleton<IReservationBook>(sp => sp.GetRequiredService<RedisReservationBook>());
         services.AddSingleton<ICacheChangeBroadcast, RedisChangeBroadcast>();
-        services.AddHealthChecks().AddCheck<RedisReadiness>("redis", tags: [Readiness.ReadyTag]);
+        services.AddHealthChecks().AddCheck<RedisReadiness>("redis", tags: [Readiness.ReadyTag], timeout: TimeSpan.FromSeconds(3));
         services.AddHostedService<RedisLeaseRenewer>();
         services.AddHostedService<RedisChangeListener>();
     }

@@ -56,6 +56,9 @@ public sealed class UpstreamDeadline : IDisposable
         if (!_phase.IsCancellationRequested) _phase.CancelAfter(Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>Stops the call now, whatever its timers say: the gateway is shutting down and its drain has ended.</summary>
+    public void Stop() => _phase.Cancel();
+
     /// <summary>What the caller is told when <see cref="Expired"/> is set.</summary>
     public string Describe(string provider) => Expired switch
     {

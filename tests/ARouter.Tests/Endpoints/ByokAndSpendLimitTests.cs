@@ -88,7 +88,7 @@ public abstract class ByokAndSpendLimitTests(ByokGateway fixture)
         Assert.True(generation.GetProperty("data").GetProperty("byok").GetBoolean());
 
         await Task.Delay(300);
-        var stored = await StoredBytesAsync(account.Id);
+        var stored = await fixture.Gateway.Database.ReadEverythingStoredAsync();
         Assert.DoesNotContain(providerKey, stored);
         Assert.DoesNotContain("fake-mistral", stored);
 
@@ -140,24 +140,5 @@ public abstract class ByokAndSpendLimitTests(ByokGateway fixture)
         var (_, listed) = await fixture.Gateway.SendJsonAsync(HttpMethod.Get, "/api/v1/keys/" + keyId, account.Key);
         Assert.Equal(spent, listed.GetProperty("data").GetProperty("usage").GetDecimal());
         Assert.Equal(100m - spent, await fixture.Gateway.BalanceAsync(account.Key));
-    }
-
-    /// <summary>SQLite: the whole database file; PostgreSQL: the stored provider-key row, as the server holds it.</summary>
-    private async Task<string> StoredBytesAsync(string accountId)
-    {
-        if (fixture.Gateway.Database.SqlitePath is { } path)
-            return string.Concat(new[] { "", "-wal" }.Select(s => path + s).Where(File.Exists).Select(ReadShared));
-        await using var store = fixture.Gateway.Database.OpenStore();
-        var ciphertext = await store.GetProviderKeyAsync(accountId, "mistral", default);
-        Assert.NotNull(ciphertext);
-        return Encoding.Latin1.GetString(ciphertext);
-    }
-
-    private static string ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return Encoding.Latin1.GetString(copy.ToArray());
     }
 }

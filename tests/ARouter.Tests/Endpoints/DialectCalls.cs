@@ -91,6 +91,38 @@ public static class DialectCalls
         return (account, model, body);
     }
 
+    /// <summary>
+    /// The request is refused before anything is sent: a 400 in the caller's dialect whose message names each of
+    /// <paramref name="mentions"/>, no request at <paramref name="slug"/>, the balance untouched.
+    /// </summary>
+    public static async Task AssertRefusedAsync(GatewayWithFakes fixture, CallerDialect caller, string model, Dictionary<string, object?> fields, params string[] mentions)
+    {
+        var slug = model.Split('/')[0];
+        var account = await fixture.Gateway.CreateAccountAsync(1);
+        var before = fixture.Fakes.RequestsTo(slug).Count;
+        var (status, body) = await PostAsync(fixture.Gateway, caller, model, Body(caller, model, false, 100, fields), false, account.Key);
+
+        Assert.Equal(400, status);
+        var root = JsonDocument.Parse(body).RootElement;
+        var error = root.GetProperty("error");
+        switch (caller)
+        {
+            case CallerDialect.Anthropic:
+                Assert.Equal("error", root.GetProperty("type").GetString());
+                Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+                break;
+            case CallerDialect.Gemini:
+                Assert.Equal("INVALID_ARGUMENT", error.GetProperty("status").GetString());
+                break;
+            default:
+                Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+                break;
+        }
+        foreach (var mention in mentions) Assert.Contains(mention, error.GetProperty("message").GetString());
+        Assert.Equal(before, fixture.Fakes.RequestsTo(slug).Count);
+        Assert.Equal(1m, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+
     /// <summary>The request body in the caller's dialect: the model (except Gemini, where it is in the path), the stream flag and a max token count around <paramref name="fields"/>.</summary>
     public static Dictionary<string, object?> Body(CallerDialect caller, string model, bool stream, int maxTokens, Dictionary<string, object?> fields)
     {

@@ -135,38 +135,20 @@ public sealed class PdfAcrossDialectsTests(MediaGateway fixture) : IClassFixture
     }
 
     [Theory]
+    [InlineData("anthropic/claude-sonnet-4.6")]
+    [InlineData("google/gemini-2.5-flash")]
+    public async Task An_OpenAI_file_id_cannot_leave_OpenAI_and_is_refused_before_sending(string model)
+    {
+        var fields = new Dictionary<string, object?> { ["messages"] = new object[] { new { role = "user", content = new object[] { new { type = "text", text = "Summarise." }, new { type = "file", file = new { file_id = "file-abc123" } } } } } };
+        await DialectCalls.AssertRefusedAsync(fixture, CallerDialect.OpenAi, model, fields, "file-abc123", "file_data");
+    }
+
+    [Theory]
     [InlineData(CallerDialect.OpenAi)]
     [InlineData(CallerDialect.Anthropic)]
     [InlineData(CallerDialect.Gemini)]
     public async Task A_PDF_to_a_model_without_pdf_is_a_400_in_the_callers_dialect_naming_model_and_capability(CallerDialect caller)
-    {
-        const string model = "deepseek/deepseek-chat";
-        var account = await fixture.Gateway.CreateAccountAsync(1);
-        var before = fixture.Fakes.RequestsTo("deepseek").Count;
-
-        var (status, body) = await DialectCalls.PostAsync(fixture.Gateway, caller, model, DialectCalls.Body(caller, model, false, 100, PdfMessage(caller)), false, account.Key);
-
-        Assert.Equal(400, status);
-        var root = JsonDocument.Parse(body).RootElement;
-        var message = root.GetProperty("error").GetProperty("message").GetString();
-        if (caller == CallerDialect.Anthropic)
-        {
-            Assert.Equal("error", root.GetProperty("type").GetString());
-            Assert.Equal("invalid_request_error", root.GetProperty("error").GetProperty("type").GetString());
-        }
-        else if (caller == CallerDialect.Gemini)
-        {
-            Assert.Equal("INVALID_ARGUMENT", root.GetProperty("error").GetProperty("status").GetString());
-        }
-        else
-        {
-            Assert.Equal("invalid_request_error", root.GetProperty("error").GetProperty("type").GetString());
-        }
-        Assert.Contains(model, message);
-        Assert.Contains("PDF", message);
-        Assert.Equal(before, fixture.Fakes.RequestsTo("deepseek").Count);
-        Assert.Equal(1m, await fixture.Gateway.BalanceAsync(account.Key));
-    }
+        => await DialectCalls.AssertRefusedAsync(fixture, caller, "deepseek/deepseek-chat", PdfMessage(caller), "deepseek/deepseek-chat", "PDF");
 }
 
 /// <summary>A gateway allowed to download media from the fakes' loopback address (an operator's intranet setting).</summary>

@@ -264,6 +264,22 @@ public sealed class ReasoningAcrossDialectsTests(GatewayWithFakes fixture) : ICl
     }
 
     [Fact]
+    public async Task A_Gemini_caller_that_does_not_ask_for_thoughts_gets_none_from_Claude_but_Claude_still_thinks()
+    {
+        var fields = new Dictionary<string, object?>
+        {
+            ["contents"] = new[] { new { role = "user", parts = new[] { new { text = "Say hello." } } } },
+            ["generationConfig"] = new Dictionary<string, object?> { ["thinkingConfig"] = new { thinkingBudget = 2048 } },
+        };
+        var (account, model, body) = await DialectCalls.ScriptedCallAsync(fixture, CallerDialect.Gemini, "anthropic", Script, false, 4096, fields);
+
+        Assert.Equal(2048, fixture.Fakes.RequestsTo("anthropic")[^1].Json.GetProperty("thinking").GetProperty("budget_tokens").GetInt32());
+        Assert.DoesNotContain("\"thought\"", body);
+        Assert.DoesNotContain(Script.Reasoning!, body);
+        await DialectCalls.AssertChargedAsync(fixture.Gateway, account, 5, model, DialectCalls.Cost(model, DialectCalls.UsageOf("anthropic", Script)));
+    }
+
+    [Fact]
     public async Task Unsigned_thinking_from_another_provider_is_left_out_of_the_turn_sent_to_Anthropic()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);

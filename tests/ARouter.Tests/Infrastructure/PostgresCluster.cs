@@ -25,12 +25,14 @@ public sealed class PostgresCluster
     private static readonly Lazy<Task<PostgresCluster>> Shared = new(() => Task.Run(StartAsync));
 
     private readonly string _root;
+    private readonly string _bin;
     private readonly Process _postmaster;
     private readonly NpgsqlDataSource _admin;
 
-    private PostgresCluster(string root, int port, Process postmaster)
+    private PostgresCluster(string root, string bin, int port, Process postmaster)
     {
         _root = root;
+        _bin = bin;
         Port = port;
         _postmaster = postmaster;
         _admin = NpgsqlDataSource.Create(ConnectionString("postgres") + ";Maximum Pool Size=4");
@@ -60,6 +62,14 @@ public sealed class PostgresCluster
         await drop.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Everything a database holds, as <c>pg_dump</c> writes it (schema and rows, plain SQL).</summary>
+    public async Task<string> DumpAsync(string database)
+    {
+        var dump = await RunAsync([Path.Combine(_bin, "pg_dump"), "-h", "127.0.0.1", "-p", Port.ToString(), "-U", "postgres", "-d", database]);
+        if (dump.ExitCode != 0) throw new InvalidOperationException($"pg_dump failed ({dump.ExitCode}): {dump.Output}");
+        return dump.Output;
+    }
+
     private static async Task<PostgresCluster> StartAsync()
     {
         if (InitDb is null) throw new InvalidOperationException("initdb not found: install the Debian package 'postgresql' (.ci/run does under CI).");
@@ -82,7 +92,7 @@ public sealed class PostgresCluster
         {
             var port = FreePort();
             var postmaster = StartPostmaster(user, Path.Combine(bin, "postgres"), data, root, port);
-            var cluster = new PostgresCluster(root, port, postmaster);
+            var cluster = new PostgresCluster(root, bin, port, postmaster);
             if (await cluster.WaitUntilReadyAsync()) return cluster;
             cluster.Stop(deleteFolder: false);
             // Another process may have taken the port between probing and binding: try another one.

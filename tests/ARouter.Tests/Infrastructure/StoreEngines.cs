@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.RegularExpressions;
 using ARouter.Storage;
 using ARouter.Storage.Postgres;
 using ARouter.Storage.Sqlite;
@@ -60,6 +62,27 @@ public sealed class TestDatabase : IAsyncDisposable
         var store = OpenStore();
         await store.MigrateAsync(default);
         return store;
+    }
+
+    /// <summary>
+    /// Every byte the database holds, as text, to prove a secret is not among them: SQLite's file and
+    /// write-ahead log; PostgreSQL's pg_dump, with each bytea value decoded too (a dump shows it as hex).
+    /// </summary>
+    public async Task<string> ReadEverythingStoredAsync()
+    {
+        if (SqlitePath is { } path)
+            return string.Join('\n', new[] { "", "-wal" }.Select(s => path + s).Where(File.Exists).Select(ReadShared));
+        var dump = await _cluster!.DumpAsync(_postgresName!);
+        var decoded = Regex.Matches(dump, @"\\x((?:[0-9a-f]{2})+)").Select(m => Encoding.Latin1.GetString(Convert.FromHexString(m.Groups[1].Value)));
+        return dump + "\n" + string.Join('\n', decoded);
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return Encoding.Latin1.GetString(copy.ToArray());
     }
 
     public async ValueTask DisposeAsync()

@@ -1,18 +1,23 @@
-using System.Text;
 using OpenAI;
 using OpenAI.Chat;
 using System.ClientModel;
 using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Observability;
 
+public sealed class SqlitePrivacyTests(GatewayWithFakes fixture) : PrivacyTests(fixture), IClassFixture<GatewayWithFakes>;
+
+[RunsOnPostgres]
+public sealed class PostgresPrivacyTests(PostgresGatewayWithFakes fixture) : PrivacyTests(fixture), IClassFixture<PostgresGatewayWithFakes>;
+
 /// <summary>No prompt, completion or key reaches a log line or the database, whatever happens to the request.</summary>
-public sealed class PrivacyTests(GatewayWithFakes fixture) : IClassFixture<GatewayWithFakes>
+public abstract class PrivacyTests(GatewayWithFakes fixture)
 {
     private const string SecretPrompt = "PROMPT-MARKER-5b1f the patient's diagnosis";
     private const string SecretReply = "COMPLETION-MARKER-9c2e the answer";
 
-    [Fact]
+    [StoreFact]
     public async Task Prompts_completions_and_keys_never_reach_logs_or_the_database()
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
@@ -42,20 +47,11 @@ public sealed class PrivacyTests(GatewayWithFakes fixture) : IClassFixture<Gatew
         foreach (var secret in new[] { "PROMPT-MARKER", "COMPLETION-MARKER", account.Key[..20], "lr_live_ZZZZZZZZ", "sk-fake-" })
             Assert.DoesNotContain(secret, logs);
 
-        // Give the ledger writer a moment, then read every byte SQLite holds (main file and write-ahead log).
+        // Give the ledger writer a moment, then read every byte the database holds.
         await Task.Delay(300);
-        var stored = string.Join('\n', new[] { "", "-wal" }.Select(s => fixture.Gateway.DatabasePath + s).Where(File.Exists)
-            .Select(path => Encoding.UTF8.GetString(ReadShared(path))));
+        var stored = await fixture.Gateway.Database.ReadEverythingStoredAsync();
         Assert.Contains("deepseek/deepseek-chat", stored);
         foreach (var secret in new[] { "PROMPT-MARKER", "COMPLETION-MARKER", account.Key, "sk-fake-" })
             Assert.DoesNotContain(secret, stored);
-    }
-
-    private static byte[] ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
     }
 }

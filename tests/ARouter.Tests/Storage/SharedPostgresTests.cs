@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ARouter.Storage.Postgres;
 using ARouter.Tests.FakeUpstream;
 using ARouter.Tests.Infrastructure;
 
@@ -53,5 +57,18 @@ public sealed class SharedPostgresTests
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             GatewayHost.StartAsync(new Dictionary<string, string?> { ["AROUTER_SECRETS_KEY"] = "" }, StoreEngine.Postgres));
         Assert.Contains("AROUTER_SECRETS_KEY", failure.Message);
+    }
+
+    [StoreFact]
+    public async Task Readiness_is_false_within_seconds_when_the_database_server_never_answers()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        await using var store = new PostgresStore($"Host=127.0.0.1;Port={port};Username=postgres;Database=none;Timeout=60");
+
+        var clock = Stopwatch.StartNew();
+        Assert.False(await store.IsReadyAsync(default));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"readiness took {clock.Elapsed}");
     }
 }

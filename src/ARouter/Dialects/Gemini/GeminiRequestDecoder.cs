@@ -80,9 +80,11 @@ public static class GeminiRequestDecoder
         var level = String(thinking, "thinkingLevel", "thinking_level")?.ToLowerInvariant();
         if (level is not (null or "minimal" or "low" or "medium" or "high"))
             throw new DecodeException($"thinkingConfig.thinkingLevel: must be MINIMAL, LOW, MEDIUM or HIGH (got '{level}')", "thinkingLevel");
-        var exclude = Field(thinking, "includeThoughts", "include_thoughts") is { ValueKind: JsonValueKind.False };
+        // Gemini returns thoughts only when asked (includeThoughts defaults to false).
+        var include = Field(thinking, "includeThoughts", "include_thoughts") is { ValueKind: JsonValueKind.True };
         if (budget == 0) return new ReasoningSpec(false, null, 0);
-        return new ReasoningSpec(true, level, budget is > 0 ? budget : null, exclude);
+        if (budget is null && level is null && !include) return null;
+        return new ReasoningSpec(true, level, budget is > 0 ? budget : null, Exclude: !include);
     }
 
     private static void DecodeContent(JsonElement content, string path, List<ChatMessage> output, Queue<string> callIds)

@@ -82,6 +82,8 @@ public static class GeminiRequestEncoder
                 case FilePart { Data: { } data } file:
                     WriteMedia(json, data, file.MediaType ?? "application/pdf");
                     break;
+                case FilePart file:
+                    throw new DecodeException($"Provider file ids ('{file.FileId}') cannot be sent to Gemini; send the PDF as file_data.", "messages");
             }
         }
         foreach (var call in message.ToolCalls ?? [])

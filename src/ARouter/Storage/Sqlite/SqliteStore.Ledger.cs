@@ -1,22 +1,17 @@
+using System.Data.Common;
+using ARouter.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace ARouter.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    public async Task<long?> GetBalanceAsync(string accountId, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, "SELECT balance_nanos FROM accounts WHERE id = @a").With("@a", accountId);
-        return await select.ExecuteScalarAsync(ct) is long balance ? balance : null;
-    }
-
-    public async Task<IReadOnlyList<AppliedEntry>> ApplyBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct)
+    public override async Task<IReadOnlyList<AppliedEntry>> ApplyBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct)
     {
         await _ledgerGate.WaitAsync(ct);
         try
         {
-            _ledger ??= new SqliteLedgerStatements(await OpenAsync(ct));
+            _ledger ??= new SqliteLedgerStatements((SqliteConnection)await OpenAsync(ct));
             var statements = _ledger;
             var connection = statements.Connection;
             await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
@@ -67,7 +62,7 @@ public sealed partial class SqliteStore
         return new AppliedEntry(charge with { AmountNanos = charged }, true, balanceAfter);
     }
 
-    private static async Task<AppliedEntry> ApplyCreditAsync(SqliteConnection connection, SqliteTransaction tx, CreditEntry credit, long now, CancellationToken ct)
+    private static async Task<AppliedEntry> ApplyCreditAsync(DbConnection connection, DbTransaction tx, CreditEntry credit, long now, CancellationToken ct)
     {
         await using var update = Command(connection,
             "UPDATE accounts SET balance_nanos = balance_nanos + @amt, total_credits_nanos = total_credits_nanos + @amt WHERE id = @a RETURNING balance_nanos", tx);
@@ -85,46 +80,5 @@ public sealed partial class SqliteStore
             .Set("@uc", g.UsageCounted ? 1 : 0).Set("@cost", costNanos).Set("@lat", g.LatencyMs).Set("@fb", g.FirstByteMs)
             .Set("@byok", g.Byok ? 1 : 0).Set("@at", g.CreatedAt.ToUnixTimeMilliseconds()).Set("@att", g.AttemptsJson);
         return await insert.ExecuteNonQueryAsync(ct) == 1;
-    }
-
-    public async Task<IReadOnlyList<TransactionRecord>> ListTransactionsAsync(string accountId, long? beforeSeq, int limit, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, """
-            SELECT seq, id, account_id, type, amount_nanos, balance_after_nanos, description, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok
-            FROM transactions WHERE account_id = @a AND (@before IS NULL OR seq < @before) ORDER BY seq DESC LIMIT @n
-            """).With("@a", accountId).With("@before", beforeSeq).With("@n", limit);
-        await using var r = await select.ExecuteReaderAsync(ct);
-        var list = new List<TransactionRecord>();
-        while (await r.ReadAsync(ct))
-        {
-            list.Add(new TransactionRecord(
-                r.GetInt64(0), r.GetString(1), r.GetString(2), Enum.Parse<TransactionType>(r.GetString(3), ignoreCase: true), r.GetInt64(4), r.GetInt64(5),
-                r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
-                r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-                r.IsDBNull(11) ? null : r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt32(12), FromUnixMs(r.GetInt64(13))) { Byok = r.GetInt64(14) != 0 });
-        }
-        return list;
-    }
-
-    public async Task<GenerationRecord?> GetGenerationAsync(string accountId, string generationId, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, """
-            SELECT id, account_id, key_id, model, provider, upstream_model, endpoint, streamed, status, finish_reason, error_type,
-                   prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_counted, cost_nanos, latency_ms, first_byte_ms, byok, created_at, attempts
-            FROM generations WHERE id = @id AND account_id = @a
-            """).With("@id", generationId).With("@a", accountId);
-        await using var r = await select.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        return new GenerationRecord
-        {
-            Id = r.GetString(0), AccountId = r.GetString(1), KeyId = r.GetString(2), Model = r.GetString(3), Provider = r.GetString(4),
-            UpstreamModel = r.GetString(5), Endpoint = r.GetString(6), Streamed = r.GetInt64(7) != 0, Status = r.GetInt32(8),
-            FinishReason = r.IsDBNull(9) ? null : r.GetString(9), ErrorType = r.IsDBNull(10) ? null : r.GetString(10),
-            PromptTokens = r.GetInt32(11), CompletionTokens = r.GetInt32(12), CachedTokens = r.GetInt32(13), ReasoningTokens = r.GetInt32(14),
-            UsageCounted = r.GetInt64(15) != 0, CostNanos = r.GetInt64(16), LatencyMs = r.GetInt64(17),
-            FirstByteMs = r.IsDBNull(18) ? null : r.GetInt64(18), Byok = r.GetInt64(19) != 0, CreatedAt = FromUnixMs(r.GetInt64(20)), AttemptsJson = r.IsDBNull(21) ? null : r.GetString(21),
-        };
     }
 }

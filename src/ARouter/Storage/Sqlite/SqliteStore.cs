@@ -1,3 +1,5 @@
+using System.Data.Common;
+using ARouter.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace ARouter.Storage.Sqlite;
@@ -6,13 +8,11 @@ namespace ARouter.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Readers use pooled connections; the ledger
 /// writer is the only frequent writer, so WAL's single-writer rule costs nothing.
 /// </summary>
-public sealed partial class SqliteStore : IStore
+public sealed partial class SqliteStore : SqlStore
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _ledgerGate = new(1, 1);
     private SqliteLedgerStatements? _ledger;
-
-    public string Engine => "sqlite";
 
     public SqliteStore(string connectionString)
     {
@@ -30,7 +30,9 @@ public sealed partial class SqliteStore : IStore
         _connectionString = builder.ToString();
     }
 
-    public async Task MigrateAsync(CancellationToken ct)
+    public override string Engine => "sqlite";
+
+    public override async Task MigrateAsync(CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using (var wal = connection.CreateCommand())
@@ -40,36 +42,12 @@ public sealed partial class SqliteStore : IStore
             wal.CommandText = "PRAGMA journal_mode=WAL;";
             await wal.ExecuteNonQueryAsync(ct);
         }
+        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) takes the write lock: that is the migration lock.
         await Migrator.ApplyAsync(connection, "sqlite", lockStatement: null, ct);
     }
 
-    internal async Task<SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(ct);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=NORMAL;";
-        await pragma.ExecuteNonQueryAsync(ct);
-        return connection;
-    }
-
-    public async Task<bool> IsReadyAsync(CancellationToken ct)
-    {
-        try
-        {
-            await using var connection = await OpenAsync(ct);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM schema_migrations";
-            return Convert.ToInt64(await command.ExecuteScalarAsync(ct)) > 0;
-        }
-        catch (SqliteException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Closes the ledger writer's connection (pooled reader connections hold nothing); a later batch would open a new one.</summary>
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         await _ledgerGate.WaitAsync();
         try
@@ -83,24 +61,13 @@ public sealed partial class SqliteStore : IStore
         }
     }
 
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    private static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = tx;
-        return command;
-    }
-}
-
-internal static class SqliteCommandExtensions
-{
-    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
-    {
-        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
     }
 }

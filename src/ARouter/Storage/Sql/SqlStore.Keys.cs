@@ -1,8 +1,8 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace ARouter.Storage.Sqlite;
+namespace ARouter.Storage.Sql;
 
-public sealed partial class SqliteStore
+public abstract partial class SqlStore
 {
     private const string KeyColumns =
         "id, account_id, name, key_hash, prefix, is_management, limit_nanos, usage_nanos, rate_limit_requests, rate_limit_interval_seconds, disabled, revoked_at, created_at, last_used_at";
@@ -10,7 +10,7 @@ public sealed partial class SqliteStore
     public async Task CreateKeyAsync(ApiKeyRecord key, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var exists = Command(connection, "SELECT 1 FROM accounts WHERE id = @a", tx).With("@a", key.AccountId))
         {
             if (await exists.ExecuteScalarAsync(ct) is null) throw new KeyNotFoundException($"No account '{key.AccountId}'.");
@@ -46,14 +46,14 @@ public sealed partial class SqliteStore
     public async Task<ApiKeyRecord?> UpdateKeyAsync(ApiKeyRecord key, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var update = Command(connection, """
             UPDATE api_keys SET name = @n, limit_nanos = @l, rate_limit_requests = @rr, rate_limit_interval_seconds = @ri, disabled = @d
             WHERE id = @id AND account_id = @a AND revoked_at IS NULL
             """, tx))
         {
             var changed = await update.With("@n", key.Name).With("@l", key.LimitNanos).With("@rr", key.RateLimitRequests).With("@ri", key.RateLimitIntervalSeconds)
-                .With("@d", key.Disabled ? 1 : 0).With("@id", key.Id).With("@a", key.AccountId).ExecuteNonQueryAsync(ct);
+                .With("@d", key.Disabled).With("@id", key.Id).With("@a", key.AccountId).ExecuteNonQueryAsync(ct);
             if (changed == 0) return null;
         }
         await BumpKeysVersionAsync(connection, tx, ct);
@@ -65,16 +65,19 @@ public sealed partial class SqliteStore
     public async Task<ApiKeyRecord?> RevokeKeyAsync(string accountId, string keyId, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var key = await GetLiveKeyAsync(connection, tx, accountId, keyId, ct);
-        if (key is null) return null;
-        await using (var revoke = Command(connection, "UPDATE api_keys SET revoked_at = @now WHERE id = @id", tx))
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // Revoke only a live key, in one statement, so two instances revoking at once report it once.
+        await using (var revoke = Command(connection, $"UPDATE api_keys SET revoked_at = @now WHERE id = @id AND account_id = @a AND revoked_at IS NULL RETURNING {KeyColumns}", tx))
         {
-            await revoke.With("@now", Now()).With("@id", keyId).ExecuteNonQueryAsync(ct);
+            revoke.With("@now", Now()).With("@id", keyId).With("@a", accountId);
+            await using var reader = await revoke.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) return null;
+            var key = ReadKey(reader);
+            await reader.CloseAsync();
+            await BumpKeysVersionAsync(connection, tx, ct);
+            await tx.CommitAsync(ct);
+            return key;
         }
-        await BumpKeysVersionAsync(connection, tx, ct);
-        await tx.CommitAsync(ct);
-        return key with { RevokedAt = DateTimeOffset.UtcNow };
     }
 
     public async Task<long> GetKeysVersionAsync(CancellationToken ct)
@@ -84,7 +87,7 @@ public sealed partial class SqliteStore
         return await select.ExecuteScalarAsync(ct) is long version ? version : 0;
     }
 
-    private static async Task<ApiKeyRecord?> GetLiveKeyAsync(SqliteConnection connection, SqliteTransaction? tx, string accountId, string keyId, CancellationToken ct)
+    private static async Task<ApiKeyRecord?> GetLiveKeyAsync(DbConnection connection, DbTransaction? tx, string accountId, string keyId, CancellationToken ct)
     {
         await using var select = Command(connection, $"SELECT {KeyColumns} FROM api_keys WHERE id = @id AND account_id = @a AND revoked_at IS NULL", tx)
             .With("@id", keyId).With("@a", accountId);
@@ -92,35 +95,35 @@ public sealed partial class SqliteStore
         return await reader.ReadAsync(ct) ? ReadKey(reader) : null;
     }
 
-    private static async Task BumpKeysVersionAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken ct)
+    private static async Task BumpKeysVersionAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
     {
         await using var bump = Command(connection, "UPDATE meta SET value = value + 1 WHERE name = 'keys_version'", tx);
         await bump.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task InsertKeyAsync(SqliteConnection connection, SqliteTransaction tx, ApiKeyRecord key, CancellationToken ct)
+    private static async Task InsertKeyAsync(DbConnection connection, DbTransaction tx, ApiKeyRecord key, CancellationToken ct)
     {
         await using var insert = Command(connection,
             $"INSERT INTO api_keys ({KeyColumns}) VALUES (@id, @a, @n, @h, @p, @m, @l, 0, @rr, @ri, @d, NULL, @c, NULL)", tx);
         await insert.With("@id", key.Id).With("@a", key.AccountId).With("@n", key.Name).With("@h", key.KeyHash).With("@p", key.Prefix)
-            .With("@m", key.IsManagement ? 1 : 0).With("@l", key.LimitNanos).With("@rr", key.RateLimitRequests)
-            .With("@ri", key.RateLimitIntervalSeconds).With("@d", key.Disabled ? 1 : 0).With("@c", key.CreatedAt.ToUnixTimeMilliseconds())
+            .With("@m", key.IsManagement).With("@l", key.LimitNanos).With("@rr", key.RateLimitRequests)
+            .With("@ri", key.RateLimitIntervalSeconds).With("@d", key.Disabled).With("@c", key.CreatedAt.ToUnixTimeMilliseconds())
             .ExecuteNonQueryAsync(ct);
     }
 
-    private static ApiKeyRecord ReadKey(SqliteDataReader r) => new()
+    private static ApiKeyRecord ReadKey(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         AccountId = r.GetString(1),
         Name = r.GetString(2),
         KeyHash = r.GetString(3),
         Prefix = r.GetString(4),
-        IsManagement = r.GetInt64(5) != 0,
+        IsManagement = r.GetBoolean(5),
         LimitNanos = r.IsDBNull(6) ? null : r.GetInt64(6),
         UsageNanos = r.GetInt64(7),
         RateLimitRequests = r.IsDBNull(8) ? null : r.GetInt32(8),
         RateLimitIntervalSeconds = r.IsDBNull(9) ? null : r.GetInt32(9),
-        Disabled = r.GetInt64(10) != 0,
+        Disabled = r.GetBoolean(10),
         RevokedAt = r.IsDBNull(11) ? null : FromUnixMs(r.GetInt64(11)),
         CreatedAt = FromUnixMs(r.GetInt64(12)),
         LastUsedAt = r.IsDBNull(13) ? null : FromUnixMs(r.GetInt64(13)),

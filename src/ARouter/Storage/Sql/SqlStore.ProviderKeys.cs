@@ -1,6 +1,6 @@
-namespace ARouter.Storage.Postgres;
+namespace ARouter.Storage.Sql;
 
-public sealed partial class PostgresStore
+public abstract partial class SqlStore
 {
     public async Task UpsertProviderKeyAsync(string accountId, string provider, byte[] ciphertext, CancellationToken ct)
     {

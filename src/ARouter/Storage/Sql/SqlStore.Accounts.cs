@@ -1,8 +1,8 @@
-using Npgsql;
+using System.Data.Common;
 
-namespace ARouter.Storage.Postgres;
+namespace ARouter.Storage.Sql;
 
-public sealed partial class PostgresStore
+public abstract partial class SqlStore
 {
     public async Task<AccountRecord> CreateAccountAsync(string name, long initialCreditNanos, ApiKeyRecord firstKey, CancellationToken ct)
     {
@@ -38,7 +38,7 @@ public sealed partial class PostgresStore
         return (await GetAccountAsync(accountId, ct))!;
     }
 
-    private static async Task InsertCreditTransactionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string accountId, long amount, long balanceAfter, string? description, string transactionId, long now, CancellationToken ct)
+    protected static async Task InsertCreditTransactionAsync(DbConnection connection, DbTransaction tx, string accountId, long amount, long balanceAfter, string? description, string transactionId, long now, CancellationToken ct)
     {
         await using var insert = Command(connection,
             "INSERT INTO transactions (id, account_id, type, amount_nanos, balance_after_nanos, description, created_at) VALUES (@id, @a, 'credit', @amt, @after, @d, @now)", tx);
