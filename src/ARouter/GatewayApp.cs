@@ -10,6 +10,7 @@ using ARouter.Observability;
 using ARouter.Passthrough;
 using ARouter.Pipeline;
 using ARouter.Routing;
+using ARouter.Scaling;
 using ARouter.Storage;
 using ARouter.Upstream;
 using ARouter.Upstream.Wires;
@@ -124,6 +125,7 @@ public static class GatewayApp
         services.AddSingleton<ShutdownDrain>();
         services.AddTelemetry(configuration);
         services.AddReadiness();
+        services.AddScaling(configuration);
         services.AddDashboard(configuration);
     }
 

@@ -10,7 +10,7 @@ public sealed record KeySpec(string Name, bool Management, long? LimitNanos = nu
 /// <summary>
 /// Creating, changing and revoking an account's keys — the one implementation behind both
 /// <c>/api/v1/keys</c> and the dashboard. Every call is scoped to the account, and a change drops the
-/// key's cache entry so it applies from the very next request.
+/// key's cache entry here and on the other instances, so it applies from the very next request.
 /// </summary>
 public sealed class AccountKeys(IKeyStore store, KeyAuthenticator authenticator, Ledger ledger, KeyRateLimits limits)
 {
@@ -33,14 +33,14 @@ public sealed class AccountKeys(IKeyStore store, KeyAuthenticator authenticator,
         if (key is null) return null;
         // Id, account and hash are the stored ones whatever the change returns.
         var stored = await store.UpdateKeyAsync(change(key) with { Id = key.Id, AccountId = key.AccountId, KeyHash = key.KeyHash }, ct);
-        authenticator.Invalidate(key.KeyHash);
+        authenticator.Changed(key.KeyHash);
         return stored;
     }
 
     public async Task<ApiKeyRecord?> RevokeAsync(string accountId, string keyId, CancellationToken ct)
     {
         var revoked = await store.RevokeKeyAsync(accountId, keyId, ct);
-        if (revoked is not null) authenticator.Invalidate(revoked.KeyHash);
+        if (revoked is not null) authenticator.Changed(revoked.KeyHash);
         return revoked;
     }
 
