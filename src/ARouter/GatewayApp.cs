@@ -2,6 +2,7 @@ using System.Net;
 using ARouter.Auth;
 using ARouter.Billing;
 using ARouter.Catalog;
+using ARouter.Dashboard;
 using ARouter.Limits;
 using ARouter.Endpoints;
 using ARouter.Hosting;
@@ -9,6 +10,7 @@ using ARouter.Observability;
 using ARouter.Passthrough;
 using ARouter.Pipeline;
 using ARouter.Routing;
+using ARouter.Scaling;
 using ARouter.Storage;
 using ARouter.Upstream;
 using ARouter.Upstream.Wires;
@@ -56,6 +58,7 @@ public static class GatewayApp
         var app = builder.Build();
         app.MapGateway();
         app.MapApiReference();
+        app.MapDashboard();
         return app;
     }
 
@@ -88,8 +91,11 @@ public static class GatewayApp
         services.AddSingleton<IProviderKeyStore>(sp => sp.GetRequiredService<IStore>());
         services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<IStore>());
         services.AddSingleton<IDatabaseHealth>(sp => sp.GetRequiredService<IStore>());
+        services.AddSingleton<ILoginStore>(sp => sp.GetRequiredService<IStore>());
+        services.AddSingleton<IActivityStore>(sp => sp.GetRequiredService<IStore>());
 
         services.AddSingleton<KeyAuthenticator>();
+        services.AddSingleton<AccountKeys>();
         services.AddSingleton<IRateLimiter, GcraRateLimiter>();
         services.AddSingleton<KeyRateLimits>();
         services.AddSingleton<TokenEstimator>();
@@ -127,6 +133,8 @@ public static class GatewayApp
         services.AddSingleton<ShutdownDrain>();
         services.AddTelemetry(configuration);
         services.AddReadiness();
+        services.AddScaling(configuration);
+        services.AddDashboard(configuration);
     }
 
     /// <summary>Creates the schema if needed; run before serving.</summary>

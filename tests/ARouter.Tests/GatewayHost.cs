@@ -93,6 +93,15 @@ public sealed class GatewayHost : IAsyncDisposable
         return new TestAccount(json.RootElement.GetProperty("id").GetString()!, json.RootElement.GetProperty("key").GetProperty("key").GetString()!);
     }
 
+    /// <summary>Adds credit through the admin API, as an operator would.</summary>
+    public async Task CreditAsync(string accountId, decimal amount)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/admin/accounts/{accountId}/credits") { Content = JsonContent.Create(new { amount }) };
+        request.Headers.Authorization = new("Bearer", AdminToken);
+        using var response = await Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
     public HttpRequestMessage Request(HttpMethod method, string path, string key, object? body = null)
     {
         var request = new HttpRequestMessage(method, path);

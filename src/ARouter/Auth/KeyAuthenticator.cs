@@ -18,7 +18,7 @@ public enum AuthFailure { Missing, Malformed, Unknown, Disabled, Revoked }
 /// does not touch the database. Entries live a short time and are dropped at once by <see cref="Invalidate"/>
 /// when a key changes in this process.
 /// </summary>
-public sealed class KeyAuthenticator(IKeyStore store, TimeProvider clock)
+public sealed class KeyAuthenticator(IKeyStore store, TimeProvider clock, ICacheChangeBroadcast? broadcast = null)
 {
     private static readonly TimeSpan PositiveTtl = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(2);
@@ -51,6 +51,13 @@ public sealed class KeyAuthenticator(IKeyStore store, TimeProvider clock)
     }
 
     public void Invalidate(string keyHash) => _cache.TryRemove(keyHash, out _);
+
+    /// <summary>A key changed in this process: drop it here and tell the other instances.</summary>
+    public void Changed(string keyHash)
+    {
+        Invalidate(keyHash);
+        broadcast?.KeyChanged(keyHash);
+    }
 
     public void InvalidateAll() => _cache.Clear();
 

@@ -14,7 +14,7 @@ public sealed record ProviderCredential(string Key, bool Byok);
 /// stored for that provider, else the operator's. Stored keys are decrypted once and cached briefly in
 /// memory; they are never logged, returned or written in plaintext.
 /// </summary>
-public sealed class ProviderCredentials(IProviderKeyStore store, ProviderKeyCipher cipher, TimeProvider clock)
+public sealed class ProviderCredentials(IProviderKeyStore store, ProviderKeyCipher cipher, TimeProvider clock, ICacheChangeBroadcast? broadcast = null)
 {
     public const string Header = "X-Provider-Key";
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
@@ -41,15 +41,22 @@ public sealed class ProviderCredentials(IProviderKeyStore store, ProviderKeyCiph
     public async Task SaveAsync(string accountId, string provider, string key, CancellationToken ct)
     {
         await store.UpsertProviderKeyAsync(accountId, provider, cipher.Encrypt(key, accountId, provider), ct);
-        _stored.TryRemove((accountId, provider), out _);
+        Invalidate(accountId, provider);
+        broadcast?.ProviderKeyChanged(accountId, provider);
     }
 
     public async Task<bool> DeleteAsync(string accountId, string provider, CancellationToken ct)
     {
         var deleted = await store.DeleteProviderKeyAsync(accountId, provider, ct);
-        _stored.TryRemove((accountId, provider), out _);
+        Invalidate(accountId, provider);
+        broadcast?.ProviderKeyChanged(accountId, provider);
         return deleted;
     }
+
+    /// <summary>Drops the cached stored key (changed here or, through the broadcast, on another instance).</summary>
+    public void Invalidate(string accountId, string provider) => _stored.TryRemove((accountId, provider), out _);
+
+    public void InvalidateAll() => _stored.Clear();
 
     private async ValueTask<string?> StoredAsync(string accountId, string provider, CancellationToken ct)
     {

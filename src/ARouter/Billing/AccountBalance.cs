@@ -19,6 +19,27 @@ public sealed class AccountBalance(string accountId, long committed)
 
     /// <summary>Spend of this account's keys that carry a limit, guarded by the same lock as the balance.</summary>
     public Dictionary<string, KeySpend> Keys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The spend record of a key with a limit, created from its key record the first time it is seen here.</summary>
+    public KeySpend SpendOf(string keyId, KeyLimit limit)
+    {
+        lock (this)
+        {
+            if (!Keys.TryGetValue(keyId, out var spend)) Keys[keyId] = spend = new KeySpend(limit.UsedNanos);
+            spend.LimitNanos = limit.LimitNanos;
+            return spend;
+        }
+    }
+
+    /// <summary>A settled charge waits here until the ledger writer has committed it.</summary>
+    public void AddPending(long chargeNanos, KeySpend? spend)
+    {
+        lock (this)
+        {
+            Unflushed += chargeNanos;
+            if (spend is not null) spend.UsedNanos += chargeNanos;
+        }
+    }
 }
 
 /// <summary>What one key with a spend limit has used and holds; reserved under its account's lock.</summary>

@@ -5,18 +5,22 @@ using Microsoft.Extensions.Logging;
 
 namespace ARouter.Billing;
 
-public enum ReserveStatus { Reserved, InsufficientCredits, KeyLimitReached, UnknownAccount }
+/// <summary><see cref="Unavailable"/>: the shared reservation book (Redis) cannot be reached, so nothing is held and the request is refused (fail closed).</summary>
+public enum ReserveStatus { Reserved, InsufficientCredits, KeyLimitReached, UnknownAccount, Unavailable }
 
 public readonly record struct ReserveOutcome(ReserveStatus Status, Reservation? Reservation, long AvailableNanos);
 
 /// <summary>
-/// Holds and charges credit. Reserving is an in-memory conditional decrement under the account's lock
-/// (available ≥ amount, else refused), so concurrent requests can never spend more than the balance.
-/// Settles are committed by the <see cref="LedgerWriter"/> in group-committed batches; nothing about a
-/// reservation is ever written, so a crash cannot strand one.
+/// Holds and charges credit. Holding is the <see cref="IReservationBook"/>'s job: in this process by default
+/// (a conditional decrement under the account's lock), in Redis when instances share one. Either way
+/// concurrent requests can never spend more than the balance. Settles are committed by the
+/// <see cref="LedgerWriter"/> in group-committed batches; nothing about a reservation is ever written to the
+/// database, so a crash cannot strand one.
 /// </summary>
-public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider clock, ILogger<Ledger> logger)
+public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider clock, ILogger<Ledger> logger, IReservationBook? book = null)
 {
+    private readonly IReservationBook _book = book ?? new LocalReservationBook();
+
     private static readonly TimeSpan DurableWait = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Task<AccountBalance?>> _accounts = new(StringComparer.Ordinal);
 
@@ -25,22 +29,12 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
     {
         var account = await GetAsync(accountId, ct);
         if (account is null) return new ReserveOutcome(ReserveStatus.UnknownAccount, null, 0);
-        lock (account)
-        {
-            account.LastTouched = clock.GetTimestamp();
-            KeySpend? spend = null;
-            if (keyLimit is { } limit)
-            {
-                if (!account.Keys.TryGetValue(keyId, out spend)) account.Keys[keyId] = spend = new KeySpend(limit.UsedNanos);
-                spend.LimitNanos = limit.LimitNanos;
-                if (spend.Remaining < amountNanos) return new ReserveOutcome(ReserveStatus.KeyLimitReached, null, Math.Max(0, spend.Remaining));
-            }
-            var available = account.Available;
-            if (available < amountNanos) return new ReserveOutcome(ReserveStatus.InsufficientCredits, null, Math.Max(0, available));
-            account.Reserved += amountNanos;
-            if (spend is not null) spend.ReservedNanos += amountNanos;
-            return new ReserveOutcome(ReserveStatus.Reserved, new Reservation(this, account, spend, keyId, generationId, amountNanos), available - amountNanos);
-        }
+        account.LastTouched = clock.GetTimestamp();
+        var spend = keyLimit is { } limit ? account.SpendOf(keyId, limit) : null;
+        var decision = await _book.HoldAsync(new HoldRequest(account, spend, keyLimit, keyId, generationId, amountNanos), ct);
+        return decision.Status == ReserveStatus.Reserved
+            ? new ReserveOutcome(ReserveStatus.Reserved, new Reservation(this, account, spend, keyId, generationId, amountNanos), decision.AvailableNanos)
+            : new ReserveOutcome(decision.Status, null, decision.AvailableNanos);
     }
 
     /// <summary>What a key has spent as this process knows it (settled charges included), or null when it has not been used here.</summary>
@@ -67,6 +61,7 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
             {
                 lock (account) account.Committed = committed.BalanceAfterNanos;
             }
+            if (committed.Applied) _book.BalanceChanged(accountId);
         });
         return applied.Applied ? applied.BalanceAfterNanos : null;
     }
@@ -74,22 +69,13 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
     internal async ValueTask<long> SettleAsync(Reservation reservation, long costNanos, GenerationRecord generation)
     {
         var account = reservation.Account;
-        long charge;
-        lock (account)
-        {
-            account.Reserved -= reservation.AmountNanos;
-            var spend = reservation.KeySpend;
-            if (spend is not null) spend.ReservedNanos -= reservation.AmountNanos;
-            // Never below zero, never past the key's limit: a request that cost more than was reserved is charged at most what is left.
-            var ceiling = Math.Max(0, account.Committed - account.Unflushed - account.Reserved);
-            if (spend is not null) ceiling = Math.Min(ceiling, Math.Max(0, spend.Remaining));
-            charge = Math.Clamp(costNanos, 0, ceiling);
-            account.Unflushed += charge;
-            if (spend is not null) spend.UsedNanos += charge;
-        }
-
+        var charge = await _book.SettleAsync(reservation, costNanos);
         var entry = new ChargeEntry(account.AccountId, charge, Ids.NewTransactionId(), generation with { CostNanos = charge });
-        var write = writer.WriteAsync(entry, applied => OnChargeCommitted(account, charge, applied));
+        var write = writer.WriteAsync(entry, applied =>
+        {
+            OnChargeCommitted(account, charge, applied);
+            _book.Committed(reservation, applied.Applied ? applied.BalanceAfterNanos : null);
+        });
         // The caller is shown this charge as usage.cost only once it is committed, however long the database takes:
         // a cost a client has seen must survive a crash. WaitAsync drops its timer as soon as the write commits (a
         // Task.Delay kept one alive for the full 10 s per request); a slower commit is logged, and still waited for.
@@ -114,12 +100,7 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
 
     internal void Release(Reservation reservation, GenerationRecord? generation)
     {
-        var account = reservation.Account;
-        lock (account)
-        {
-            account.Reserved -= reservation.AmountNanos;
-            if (reservation.KeySpend is { } spend) spend.ReservedNanos -= reservation.AmountNanos;
-        }
+        _book.Release(reservation);
         if (generation is not null) writer.Post(new GenerationOnlyEntry(generation with { CostNanos = 0 }));
     }
 
@@ -141,6 +122,20 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
             var balance = await store.GetBalanceAsync(id, ct);
             if (balance is null) continue;
             lock (account) account.Committed = balance.Value;
+        }
+    }
+
+    /// <summary>Re-reads one account's committed balance, when another instance says it committed a change to it.</summary>
+    internal async Task RefreshAccountAsync(string accountId)
+    {
+        if (!_accounts.TryGetValue(accountId, out var loading) || !loading.IsCompletedSuccessfully || loading.Result is not { } account) return;
+        try
+        {
+            if (await store.GetBalanceAsync(accountId, CancellationToken.None) is { } balance) lock (account) account.Committed = balance;
+        }
+        catch (Exception e)
+        {
+            Log.LedgerRefreshFailed(logger, e.GetType().Name);
         }
     }
 

@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(CreditsCommand.Build(output));
         root.Subcommands.Add(KeysCommand.Build(output));
         root.Subcommands.Add(ModelsCommand.Build(output));
+        root.Subcommands.Add(LoginsCommand.Build(output));
         return root;
     }
 }

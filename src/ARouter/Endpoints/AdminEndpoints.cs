@@ -94,12 +94,19 @@ public static class AdminEndpoints
 
     private static GatewayError? Authorize(HttpContext http)
     {
-        var token = http.RequestServices.GetRequiredService<IConfiguration>()["AROUTER_ADMIN_TOKEN"];
-        if (string.IsNullOrEmpty(token)) return GatewayError.Forbidden("The admin API is off: set AROUTER_ADMIN_TOKEN to enable it.");
+        var configuration = http.RequestServices.GetRequiredService<IConfiguration>();
+        if (string.IsNullOrEmpty(configuration["AROUTER_ADMIN_TOKEN"])) return GatewayError.Forbidden("The admin API is off: set AROUTER_ADMIN_TOKEN to enable it.");
         var header = http.Request.Headers.Authorization.ToString();
         var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : "";
-        var ok = CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-        return ok ? null : GatewayError.Unauthorized("A valid admin token is required (Authorization: Bearer $AROUTER_ADMIN_TOKEN).");
+        return IsAdminToken(configuration, presented) ? null : GatewayError.Unauthorized("A valid admin token is required (Authorization: Bearer $AROUTER_ADMIN_TOKEN).");
+    }
+
+    /// <summary>Whether <paramref name="presented"/> is the configured admin token (false when none is set), compared in constant time.</summary>
+    internal static bool IsAdminToken(IConfiguration configuration, string presented)
+    {
+        var token = configuration["AROUTER_ADMIN_TOKEN"];
+        return !string.IsNullOrEmpty(token)
+            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
     }
 
     private static async Task<SourceDocument> ReadBodyAsync(HttpContext http)
@@ -115,9 +122,15 @@ public static class AdminEndpoints
             return required ? throw new DecodeException($"'{name}' is required (USD, e.g. 10.5).", name) : null;
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetDecimal(out var amount))
             throw new DecodeException($"'{name}' must be a number of USD.", name);
-        if (amount < 0 || (!allowZero && amount == 0)) throw new DecodeException($"'{name}' must be {(allowZero ? "zero or more" : "more than zero")}.", name);
-        if (amount > MaxCreditUsd) throw new DecodeException($"'{name}' may be at most {MaxCreditUsd} USD at a time.", name);
-        if (decimal.Round(amount, 9) != amount) throw new DecodeException($"'{name}' has more precision than a nano-dollar.", name);
-        return amount;
+        return AmountProblem(amount, $"'{name}'", allowZero) is { } problem ? throw new DecodeException(problem, name) : amount;
+    }
+
+    /// <summary>Why a USD amount is not acceptable as a credit or limit, or null when it is; shared with the dashboard's forms.</summary>
+    internal static string? AmountProblem(decimal amount, string name, bool allowZero)
+    {
+        if (amount < 0 || (!allowZero && amount == 0)) return $"{name} must be {(allowZero ? "zero or more" : "more than zero")}.";
+        if (amount > MaxCreditUsd) return $"{name} may be at most {MaxCreditUsd} USD at a time.";
+        if (decimal.Round(amount, 9) != amount) return $"{name} has more precision than a nano-dollar.";
+        return null;
     }
 }

@@ -42,7 +42,7 @@ public static class GatewayEndpoint
             }
             else
             {
-                var limit = services.GetRequiredService<KeyRateLimits>().Acquire(caller.Key);
+                var limit = await services.GetRequiredService<KeyRateLimits>().AcquireAsync(caller.Key, http.RequestAborted);
                 RateLimitHeaders.Apply(http.Response, limit);
                 if (!limit.Allowed)
                 {

@@ -13,17 +13,17 @@ namespace ARouter.Endpoints;
 /// <c>/api/v1/keys</c>: an account's keys, managed with a management key. Secrets are shown once, at
 /// creation; a change takes effect on the very next request because the key cache entry is dropped.
 /// </summary>
-public sealed class KeyEndpoints(IKeyStore store, KeyAuthenticator authenticator, Ledger ledger, KeyRateLimits limits)
+public sealed class KeyEndpoints(AccountKeys keys)
 {
     public async Task<GatewayError?> ListAsync(GatewayRequest request)
     {
         if (RequireManagement(request) is { } denied) return denied;
-        var keys = await store.ListKeysAsync(request.Caller.AccountId, request.Aborted);
+        var list = await keys.ListAsync(request.Caller.AccountId, request.Aborted);
         await AccountEndpoints.WriteJsonAsync(request.Http, json =>
         {
             json.WriteStartObject();
             json.WriteStartArray("data");
-            foreach (var key in keys) WriteKey(json, key);
+            foreach (var key in list) WriteKey(json, key);
             json.WriteEndArray();
             json.WriteEndObject();
         });
@@ -33,7 +33,7 @@ public sealed class KeyEndpoints(IKeyStore store, KeyAuthenticator authenticator
     public async Task<GatewayError?> GetAsync(GatewayRequest request, string id)
     {
         if (RequireManagement(request) is { } denied) return denied;
-        var key = await store.GetKeyAsync(request.Caller.AccountId, id, request.Aborted);
+        var key = await keys.GetAsync(request.Caller.AccountId, id, request.Aborted);
         return key is null ? NoSuchKey(id) : await WriteOneAsync(request, key, null, 200);
     }
 
@@ -43,9 +43,8 @@ public sealed class KeyEndpoints(IKeyStore store, KeyAuthenticator authenticator
         using var body = await request.ReadJsonAsync();
         var fields = KeyFields.Read(body.Json.RootElement);
         if (fields.Disabled is not null) return GatewayError.BadRequest("'disabled' can only be changed with PATCH.", "disabled");
-        var (secret, key) = ApiKeyFormat.Create(request.Caller.AccountId, fields.Name ?? "default", fields.Management ?? false,
-            fields.LimitNanos, fields.RateLimitRequests, fields.RateLimitIntervalSeconds);
-        await store.CreateKeyAsync(key, request.Aborted);
+        var (secret, key) = await keys.CreateAsync(request.Caller.AccountId,
+            new KeySpec(fields.Name ?? "default", fields.Management ?? false, fields.LimitNanos, fields.RateLimitRequests, fields.RateLimitIntervalSeconds), request.Aborted);
         return await WriteOneAsync(request, key, secret, StatusCodes.Status201Created);
     }
 
@@ -55,28 +54,22 @@ public sealed class KeyEndpoints(IKeyStore store, KeyAuthenticator authenticator
         using var body = await request.ReadJsonAsync();
         var fields = KeyFields.Read(body.Json.RootElement);
         if (fields.Management is not null) return GatewayError.BadRequest("'management' is fixed when a key is created.", "management");
-        var key = await store.GetKeyAsync(request.Caller.AccountId, id, request.Aborted);
-        if (key is null) return NoSuchKey(id);
-
-        var changed = key with
+        var stored = await keys.UpdateAsync(request.Caller.AccountId, id, key => key with
         {
             Name = fields.Name ?? key.Name,
             LimitNanos = fields.HasLimit ? fields.LimitNanos : key.LimitNanos,
             RateLimitRequests = fields.HasRateLimit ? fields.RateLimitRequests : key.RateLimitRequests,
             RateLimitIntervalSeconds = fields.HasRateLimit ? fields.RateLimitIntervalSeconds : key.RateLimitIntervalSeconds,
             Disabled = fields.Disabled ?? key.Disabled,
-        };
-        var stored = await store.UpdateKeyAsync(changed, request.Aborted);
-        authenticator.Invalidate(key.KeyHash);
+        }, request.Aborted);
         return stored is null ? NoSuchKey(id) : await WriteOneAsync(request, stored, null, 200);
     }
 
     public async Task<GatewayError?> DeleteAsync(GatewayRequest request, string id)
     {
         if (RequireManagement(request) is { } denied) return denied;
-        var revoked = await store.RevokeKeyAsync(request.Caller.AccountId, id, request.Aborted);
+        var revoked = await keys.RevokeAsync(request.Caller.AccountId, id, request.Aborted);
         if (revoked is null) return NoSuchKey(id);
-        authenticator.Invalidate(revoked.KeyHash);
         await AccountEndpoints.WriteJsonAsync(request.Http, json =>
         {
             json.WriteStartObject();
@@ -111,9 +104,8 @@ public sealed class KeyEndpoints(IKeyStore store, KeyAuthenticator authenticator
 
     private void WriteKey(Utf8JsonWriter json, ApiKeyRecord key)
     {
-        // The ledger knows charges the database has not committed yet; it wins where it has seen the key.
-        var usage = Math.Max(key.UsageNanos, ledger.KeyUsage(key.AccountId, key.Id) ?? 0);
-        var policy = limits.PolicyFor(key);
+        var usage = keys.UsageOf(key);
+        var policy = keys.RateLimitOf(key);
         json.WriteStartObject();
         json.WriteString("id", key.Id);
         json.WriteString("name", key.Name);

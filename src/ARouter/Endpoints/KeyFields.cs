@@ -8,6 +8,8 @@ namespace ARouter.Endpoints;
 public sealed record KeyFields(string? Name, bool HasLimit, long? LimitNanos, bool HasRateLimit, int? RateLimitRequests, int? RateLimitIntervalSeconds, bool? Management, bool? Disabled)
 {
     public const int MaxNameLength = 200;
+    public const int MaxRateLimitRequests = 1_000_000;
+    public const int MaxRateLimitIntervalSeconds = 86_400;
 
     public static KeyFields Read(JsonElement root)
     {
@@ -25,8 +27,8 @@ public sealed record KeyFields(string? Name, bool HasLimit, long? LimitNanos, bo
         if (hasRateLimit && rate.ValueKind != JsonValueKind.Null)
         {
             if (rate.ValueKind != JsonValueKind.Object) throw new DecodeException("'rate_limit' must be an object {\"requests\": N, \"interval_seconds\": S} or null.", "rate_limit");
-            requests = PositiveInt(rate, "requests", 1_000_000);
-            interval = PositiveInt(rate, "interval_seconds", 86_400);
+            requests = PositiveInt(rate, "requests", MaxRateLimitRequests);
+            interval = PositiveInt(rate, "interval_seconds", MaxRateLimitIntervalSeconds);
         }
 
         return new KeyFields(name, hasLimit, limit, hasRateLimit, requests, interval, JsonRead.OptionalBool(root, "management"), JsonRead.OptionalBool(root, "disabled"));

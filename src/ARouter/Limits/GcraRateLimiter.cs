@@ -12,6 +12,8 @@ public sealed class GcraRateLimiter(TimeProvider clock) : IRateLimiter
 {
     private readonly ConcurrentDictionary<string, StrongBox> _state = new(StringComparer.Ordinal);
 
+    public ValueTask<RateLimitDecision> AcquireAsync(string keyId, RateLimitPolicy policy, CancellationToken ct) => new(Acquire(keyId, policy));
+
     public RateLimitDecision Acquire(string keyId, RateLimitPolicy policy)
     {
         var now = clock.GetUtcNow().UtcTicks;
@@ -34,7 +36,7 @@ public sealed class GcraRateLimiter(TimeProvider clock) : IRateLimiter
         }
     }
 
-    private static long ToUnixSeconds(long utcTicks) => (long)Math.Ceiling((utcTicks - DateTime.UnixEpoch.Ticks) / (double)TimeSpan.TicksPerSecond);
+    internal static long ToUnixSeconds(long utcTicks) => (long)Math.Ceiling((utcTicks - DateTime.UnixEpoch.Ticks) / (double)TimeSpan.TicksPerSecond);
 
     private sealed class StrongBox
     {

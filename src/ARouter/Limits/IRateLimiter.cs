@@ -2,9 +2,10 @@ namespace ARouter.Limits;
 
 /// <summary>
 /// Decides whether a key may make one more request. The in-process <see cref="GcraRateLimiter"/> serves
-/// one instance; a shared implementation (Redis) can replace it for many without touching endpoints.
+/// one instance; <c>Scaling/RedisRateLimiter</c> runs the same arithmetic in Redis for many, without
+/// touching endpoints.
 /// </summary>
 public interface IRateLimiter
 {
-    RateLimitDecision Acquire(string keyId, RateLimitPolicy policy);
+    ValueTask<RateLimitDecision> AcquireAsync(string keyId, RateLimitPolicy policy, CancellationToken ct);
 }

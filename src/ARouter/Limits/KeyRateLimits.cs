@@ -6,7 +6,7 @@ namespace ARouter.Limits;
 /// <summary>Picks the policy for a key (its own rate limit, else the configured default) and asks the limiter.</summary>
 public sealed class KeyRateLimits(IRateLimiter limiter, IOptions<RateLimitOptions> options)
 {
-    public RateLimitDecision Acquire(ApiKeyRecord key) => limiter.Acquire(key.Id, PolicyFor(key));
+    public ValueTask<RateLimitDecision> AcquireAsync(ApiKeyRecord key, CancellationToken ct) => limiter.AcquireAsync(key.Id, PolicyFor(key), ct);
 
     public RateLimitPolicy PolicyFor(ApiKeyRecord key)
         => key.RateLimitRequests is { } requests && key.RateLimitIntervalSeconds is { } seconds

@@ -41,4 +41,13 @@ internal static partial class Log
 
     [LoggerMessage(3000, LogLevel.Information, "ARouter listening; database {DatabaseKind}; {ProviderCount} providers with keys: {Providers}")]
     public static partial void Started(ILogger logger, string databaseKind, int providerCount, string providers);
+
+    [LoggerMessage(4000, LogLevel.Warning, "Redis unavailable ({Reason}): rate limits are per process and credit reservations are refused until it is back")]
+    public static partial void RedisUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(4001, LogLevel.Information, "Redis connection restored: rate limits and credit reservations are shared again")]
+    public static partial void RedisRestored(ILogger logger);
+
+    [LoggerMessage(4002, LogLevel.Warning, "Reservation for account {AccountId} refused: its balance kept changing while being read ({Attempts} attempts)")]
+    public static partial void ReservationContended(ILogger logger, string accountId, int attempts);
 }

@@ -108,6 +108,7 @@ public sealed class PassthroughEndpoint(
         {
             ReserveStatus.Reserved => (request.Telemetry.Track(outcome.Reservation!, slug, slug + "/unknown"), null),
             ReserveStatus.UnknownAccount => (null, GatewayError.Unauthorized("The API key's account no longer exists.")),
+            ReserveStatus.Unavailable => (null, CreditCheck.Unavailable),
             _ => (null, GatewayError.PaymentRequired(
                 $"Insufficient credits: a passthrough request to '{slug}' holds ${Money.Format(Money.FromNanos(amount))} until its usage is known, " +
                 $"but the account has ${Money.Format(Money.FromNanos(outcome.AvailableNanos))} available. Add credits.")),

@@ -33,12 +33,20 @@ public sealed class CreditCheck(Ledger ledger)
                 $"${Money.Format(Money.FromNanos(outcome.AvailableNanos))} of it left, but this request to {model.Id} may cost up to ${Money.Format(Money.FromNanos(worstCase))}. " +
                 "The account's balance is not the problem: raise the key's limit (PATCH /api/v1/keys/{id}), lower max_tokens, or use another key.")),
             ReserveStatus.UnknownAccount => (null, GatewayError.Unauthorized("The API key's account no longer exists.")),
+            ReserveStatus.Unavailable => (null, Unavailable),
             _ => (null, GatewayError.PaymentRequired(
                 $"Insufficient credits: this request to {model.Id} may cost up to ${Money.Format(Money.FromNanos(worstCase))} " +
                 $"(~{promptTokens} prompt tokens + up to {maxOutput} output tokens) but the account has ${Money.Format(Money.FromNanos(outcome.AvailableNanos))} available" +
                 AffordableOutput(model.Price, promptTokens, outcome.AvailableNanos) + ". Add credits or lower max_tokens.")),
         };
     }
+
+    /// <summary>The shared reservation book (Redis) cannot be reached: refused before anything is sent or charged.</summary>
+    public static readonly GatewayError Unavailable = new(ErrorStage.Reserve, 503,
+        "Credit reservations are temporarily unavailable (the gateway cannot reach its shared reservation store); nothing was sent or charged. Retry shortly.")
+    {
+        RetryAfterSeconds = 1,
+    };
 
     /// <summary>Like OpenRouter, tells the caller which <c>max_tokens</c> the balance would cover.</summary>
     private static string AffordableOutput(PricePerMillion price, int promptTokens, long availableNanos)

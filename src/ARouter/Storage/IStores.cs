@@ -49,7 +49,7 @@ public interface IDatabaseHealth
 /// One database behind every storage interface: SQLite (embedded, one instance) or PostgreSQL (many
 /// instances). The gateway and the CLI hold this, never an engine's type; <see cref="StoreSelector"/> picks it.
 /// </summary>
-public interface IStore : IAccountStore, IKeyStore, IProviderKeyStore, ILedgerStore, IDatabaseHealth, IAsyncDisposable
+public interface IStore : IAccountStore, IKeyStore, IProviderKeyStore, ILedgerStore, ILoginStore, IActivityStore, IDatabaseHealth, IAsyncDisposable
 {
     /// <summary>"sqlite" or "postgres", as logs name it.</summary>
     string Engine { get; }

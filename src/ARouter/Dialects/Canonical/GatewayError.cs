@@ -46,7 +46,7 @@ public sealed record GatewayError(ErrorStage Stage, int Status, string Message, 
         403 => "permission_error",
         429 => "rate_limit_error",
         504 => "timeout_error",
-        >= 500 => Stage == ErrorStage.Internal ? "server_error" : "upstream_error",
+        >= 500 => Stage is ErrorStage.Internal or ErrorStage.Reserve ? "server_error" : "upstream_error",
         _ => "invalid_request_error",
     };
 
@@ -60,6 +60,7 @@ public sealed record GatewayError(ErrorStage Stage, int Status, string Message, 
         413 => "request_too_large",
         429 => "rate_limit_exceeded",
         502 => "upstream_error",
+        503 when Stage == ErrorStage.Reserve => "reservations_unavailable",
         504 => "upstream_timeout",
         _ => Status.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };

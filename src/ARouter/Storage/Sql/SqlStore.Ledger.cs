@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace ARouter.Storage.Sql;
 
 public abstract partial class SqlStore
@@ -18,20 +20,13 @@ public abstract partial class SqlStore
     public async Task<IReadOnlyList<TransactionRecord>> ListTransactionsAsync(string accountId, long? beforeSeq, int limit, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, """
-            SELECT seq, id, account_id, type, amount_nanos, balance_after_nanos, description, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok
+        await using var select = Command(connection, $"""
+            SELECT {TransactionColumns}
             FROM transactions WHERE account_id = @a AND (@before IS NULL OR seq < @before) ORDER BY seq DESC LIMIT @n
             """).With("@a", accountId).With("@before", beforeSeq).With("@n", limit);
         await using var r = await select.ExecuteReaderAsync(ct);
         var list = new List<TransactionRecord>();
-        while (await r.ReadAsync(ct))
-        {
-            list.Add(new TransactionRecord(
-                r.GetInt64(0), r.GetString(1), r.GetString(2), Enum.Parse<TransactionType>(r.GetString(3), ignoreCase: true), r.GetInt64(4), r.GetInt64(5),
-                r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
-                r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-                r.IsDBNull(11) ? null : r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt32(12), FromUnixMs(r.GetInt64(13))) { Byok = r.GetBoolean(14) });
-        }
+        while (await r.ReadAsync(ct)) list.Add(ReadTransaction(r));
         return list;
     }
 
@@ -40,15 +35,25 @@ public abstract partial class SqlStore
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, $"SELECT {GenerationColumns} FROM generations WHERE id = @id AND account_id = @a").With("@id", generationId).With("@a", accountId);
         await using var r = await select.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        return new GenerationRecord
-        {
-            Id = r.GetString(0), AccountId = r.GetString(1), KeyId = r.GetString(2), Model = r.GetString(3), Provider = r.GetString(4),
-            UpstreamModel = r.GetString(5), Endpoint = r.GetString(6), Streamed = r.GetBoolean(7), Status = r.GetInt32(8),
-            FinishReason = r.IsDBNull(9) ? null : r.GetString(9), ErrorType = r.IsDBNull(10) ? null : r.GetString(10),
-            PromptTokens = r.GetInt32(11), CompletionTokens = r.GetInt32(12), CachedTokens = r.GetInt32(13), ReasoningTokens = r.GetInt32(14),
-            UsageCounted = r.GetBoolean(15), CostNanos = r.GetInt64(16), LatencyMs = r.GetInt64(17),
-            FirstByteMs = r.IsDBNull(18) ? null : r.GetInt64(18), Byok = r.GetBoolean(19), CreatedAt = FromUnixMs(r.GetInt64(20)), AttemptsJson = r.IsDBNull(21) ? null : r.GetString(21),
-        };
+        return await r.ReadAsync(ct) ? ReadGeneration(r) : null;
     }
+
+    private const string TransactionColumns =
+        "seq, id, account_id, type, amount_nanos, balance_after_nanos, description, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok";
+
+    private static TransactionRecord ReadTransaction(DbDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetString(2), Enum.Parse<TransactionType>(r.GetString(3), ignoreCase: true), r.GetInt64(4), r.GetInt64(5),
+        r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
+        r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
+        r.IsDBNull(11) ? null : r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt32(12), FromUnixMs(r.GetInt64(13))) { Byok = r.GetBoolean(14) };
+
+    private static GenerationRecord ReadGeneration(DbDataReader r) => new()
+    {
+        Id = r.GetString(0), AccountId = r.GetString(1), KeyId = r.GetString(2), Model = r.GetString(3), Provider = r.GetString(4),
+        UpstreamModel = r.GetString(5), Endpoint = r.GetString(6), Streamed = r.GetBoolean(7), Status = r.GetInt32(8),
+        FinishReason = r.IsDBNull(9) ? null : r.GetString(9), ErrorType = r.IsDBNull(10) ? null : r.GetString(10),
+        PromptTokens = r.GetInt32(11), CompletionTokens = r.GetInt32(12), CachedTokens = r.GetInt32(13), ReasoningTokens = r.GetInt32(14),
+        UsageCounted = r.GetBoolean(15), CostNanos = r.GetInt64(16), LatencyMs = r.GetInt64(17),
+        FirstByteMs = r.IsDBNull(18) ? null : r.GetInt64(18), Byok = r.GetBoolean(19), CreatedAt = FromUnixMs(r.GetInt64(20)), AttemptsJson = r.IsDBNull(21) ? null : r.GetString(21),
+    };
 }

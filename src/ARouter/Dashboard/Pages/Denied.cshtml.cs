@@ -1,0 +1,6 @@
+namespace ARouter.Dashboard.Pages;
+
+public sealed class DeniedModel : DashboardPage
+{
+    public void OnGet() { }
+}
