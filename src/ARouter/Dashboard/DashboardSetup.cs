@@ -31,8 +31,9 @@ public static class DashboardSetup
         if (!options.Enabled) return services;
 
         // Page handlers' arguments (passwords, provider keys, the admin token) are logged at Trace by MVC: never let them through.
-        // The exact category, so that it wins over any broader level an operator configures.
-        services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure.PageActionInvoker", LogLevel.Information));
+        // The exact category, so that it wins over any broader level an operator configures; at Warning, so a page view
+        // does not write five "executing page" lines at the default Information level either.
+        services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure.PageActionInvoker", LogLevel.Warning));
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<QuickStartUrls>();
         services.AddDataProtection().SetApplicationName("ARouter").PersistKeysToFileSystem(new DirectoryInfo(KeysDirectory(configuration, options)));

@@ -86,6 +86,9 @@ public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<Upstream
         // An abandoned response (the caller left mid-stream) closes its connection at once so the
         // provider stops generating, instead of being drained in the background for reuse.
         MaxResponseDrainSize = 0,
+        // The gateway's trace context stays inside: no traceparent/tracestate to a third-party provider. The client
+        // spans themselves are still recorded when tracing is on.
+        ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
     };
 
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)

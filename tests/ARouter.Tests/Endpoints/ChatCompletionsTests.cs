@@ -40,6 +40,8 @@ public sealed class ChatCompletionsTests(GatewayWithFakes fixture) : IClassFixtu
         Assert.Equal("Bearer " + FakeProviders.KeyFor(provider), received.Headers["authorization"]);
         Assert.Equal(model.UpstreamId, received.Json.GetProperty("model").GetString());
         Assert.DoesNotContain("lr_live_", string.Join(' ', received.Headers.Values) + received.Body + received.Query);
+        // The gateway's own trace context is not the provider's business (regression: HttpClient forwarded it even with tracing off).
+        Assert.DoesNotContain(received.Headers.Keys, name => name.Equals("traceparent", StringComparison.OrdinalIgnoreCase) || name.Equals("tracestate", StringComparison.OrdinalIgnoreCase));
     }
 
     [Theory]
