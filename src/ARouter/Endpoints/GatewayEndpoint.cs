@@ -56,29 +56,14 @@ public static class GatewayEndpoint
                 }
             }
         }
-        catch (DecodeException e)
-        {
-            error = e.ToError();
-        }
-        catch (BodyTooLargeException e)
-        {
-            error = GatewayError.TooLarge(e.Limit);
-        }
-        catch (BadHttpRequestException e)
-        {
-            error = e.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? GatewayError.TooLarge(services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes)
-                : GatewayError.BadRequest("The request could not be read: " + e.Message);
-        }
-        catch (OperationCanceledException e) when (http.RequestAborted.IsCancellationRequested || e is ClientGoneException)
+        catch (Exception e) when (IsClientGone(e, http))
         {
             Complete(telemetry, logger, requestId, authenticated, 499, clock.GetElapsedTime(start));
             return;
         }
         catch (Exception e)
         {
-            Log.UnexpectedFailure(logger, requestId, e.GetType().Name, e.StackTrace);
-            error = new GatewayError(ErrorStage.Internal, 500, $"Internal error (request {requestId}).");
+            error = ErrorFor(e, http, requestId);
         }
 
         try
@@ -120,28 +105,35 @@ public static class GatewayEndpoint
         {
             return await handler();
         }
-        catch (DecodeException e)
-        {
-            return e.ToError();
-        }
-        catch (BodyTooLargeException e)
-        {
-            return GatewayError.TooLarge(e.Limit);
-        }
-        catch (BadHttpRequestException e)
-        {
-            return e.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? GatewayError.TooLarge(http.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes)
-                : GatewayError.BadRequest("The request could not be read: " + e.Message);
-        }
-        catch (OperationCanceledException e) when (http.RequestAborted.IsCancellationRequested || e is ClientGoneException)
+        catch (Exception e) when (IsClientGone(e, http))
         {
             return null;
         }
         catch (Exception e)
         {
-            Log.UnexpectedFailure(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Endpoints"), requestId, e.GetType().Name, e.StackTrace);
-            return new GatewayError(ErrorStage.Internal, 500, $"Internal error (request {requestId}).");
+            return ErrorFor(e, http, requestId);
+        }
+    }
+
+    private static bool IsClientGone(Exception e, HttpContext http) =>
+        e is OperationCanceledException && (http.RequestAborted.IsCancellationRequested || e is ClientGoneException);
+
+    /// <summary>The error a failure becomes: the caller's mistakes 400/413, anything else a logged 500.</summary>
+    private static GatewayError ErrorFor(Exception e, HttpContext http, string requestId)
+    {
+        switch (e)
+        {
+            case DecodeException decode:
+                return decode.ToError();
+            case BodyTooLargeException tooLarge:
+                return GatewayError.TooLarge(tooLarge.Limit);
+            case BadHttpRequestException bad:
+                return bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? GatewayError.TooLarge(http.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes)
+                    : GatewayError.BadRequest("The request could not be read: " + bad.Message);
+            default:
+                Log.UnexpectedFailure(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Endpoints"), requestId, e.GetType().Name, e.StackTrace);
+                return new GatewayError(ErrorStage.Internal, 500, $"Internal error (request {requestId}).");
         }
     }
 }
