@@ -13,27 +13,28 @@ public sealed partial class SqliteStore
         {
             _ledger ??= new SqliteLedgerStatements((SqliteConnection)await OpenAsync(ct));
             var statements = _ledger;
-            var connection = statements.Connection;
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-            statements.Enlist(tx);
+            var batch = statements.Batch;
+            await using var tx = (SqliteTransaction)await statements.Connection.BeginTransactionAsync(ct);
             var results = new AppliedEntry[entries.Count];
             var now = Now();
+            batch.Begin(now);
             for (var i = 0; i < entries.Count; i++)
             {
                 results[i] = entries[i] switch
                 {
-                    ChargeEntry charge => await ApplyChargeAsync(statements, charge, now, ct),
-                    CreditEntry credit => await ApplyCreditAsync(connection, tx, credit, now, ct),
-                    GenerationOnlyEntry only => new AppliedEntry(only, await InsertGenerationAsync(statements, only.Generation, 0, ct), 0),
+                    ChargeEntry charge => batch.Charge(charge),
+                    CreditEntry credit => await ApplyCreditAsync(statements, tx, credit, now, ct),
+                    GenerationOnlyEntry only => new AppliedEntry(only, statements.InsertGeneration(only.Generation, 0), 0),
                     _ => throw new InvalidOperationException($"Unknown ledger entry {entries[i].GetType().Name}."),
                 };
             }
+            batch.Flush();
             await tx.CommitAsync(ct);
             return results;
         }
         catch
         {
-            // Whatever went wrong, the retry gets a fresh connection and freshly prepared statements.
+            // Whatever went wrong, the retry gets a fresh connection, freshly prepared statements and empty running totals.
             _ledger?.Dispose();
             _ledger = null;
             throw;
@@ -44,41 +45,16 @@ public sealed partial class SqliteStore
         }
     }
 
-    private static async Task<AppliedEntry> ApplyChargeAsync(SqliteLedgerStatements statements, ChargeEntry charge, long now, CancellationToken ct)
+    /// <summary>Rare next to charges, so plain commands; the charges before it are written first, since it reads the balance in SQL.</summary>
+    private static async Task<AppliedEntry> ApplyCreditAsync(SqliteLedgerStatements statements, DbTransaction tx, CreditEntry credit, long now, CancellationToken ct)
     {
-        var g = charge.Generation;
-        var insert = statements.Charge.Set("@id", charge.TransactionId).Set("@a", charge.AccountId).Set("@amt", charge.AmountNanos).Set("@g", g.Id)
-            .Set("@k", g.KeyId).Set("@m", g.Model).Set("@p", g.Provider).Set("@pt", g.PromptTokens).Set("@ctk", g.CompletionTokens).Set("@now", now).Set("@byok", g.Byok ? 1 : 0);
-        long charged, balanceAfter;
-        await using (var reader = await insert.ExecuteReaderAsync(ct))
-        {
-            if (!await reader.ReadAsync(ct)) return new AppliedEntry(charge, false, 0);
-            charged = reader.GetInt64(0);
-            balanceAfter = reader.GetInt64(1);
-        }
-        await statements.AccountUsage.Set("@after", balanceAfter).Set("@c", charged).Set("@a", charge.AccountId).ExecuteNonQueryAsync(ct);
-        await statements.KeyUsage.Set("@c", charged).Set("@now", now).Set("@k", g.KeyId).ExecuteNonQueryAsync(ct);
-        await InsertGenerationAsync(statements, g, charged, ct);
-        return new AppliedEntry(charge with { AmountNanos = charged }, true, balanceAfter);
-    }
-
-    private static async Task<AppliedEntry> ApplyCreditAsync(DbConnection connection, DbTransaction tx, CreditEntry credit, long now, CancellationToken ct)
-    {
+        statements.Batch.Flush();
+        var connection = statements.Connection;
         await using var update = Command(connection,
             "UPDATE accounts SET balance_nanos = balance_nanos + @amt, total_credits_nanos = total_credits_nanos + @amt WHERE id = @a RETURNING balance_nanos", tx);
         if (await update.With("@amt", credit.AmountNanos).With("@a", credit.AccountId).ExecuteScalarAsync(ct) is not long balanceAfter)
             return new AppliedEntry(credit, false, 0);
         await InsertCreditTransactionAsync(connection, tx, credit.AccountId, credit.AmountNanos, balanceAfter, credit.Description, credit.TransactionId, now, ct);
         return new AppliedEntry(credit, true, balanceAfter);
-    }
-
-    private static async Task<bool> InsertGenerationAsync(SqliteLedgerStatements statements, GenerationRecord g, long costNanos, CancellationToken ct)
-    {
-        var insert = statements.Generation.Set("@id", g.Id).Set("@a", g.AccountId).Set("@k", g.KeyId).Set("@m", g.Model).Set("@p", g.Provider).Set("@um", g.UpstreamModel)
-            .Set("@e", g.Endpoint).Set("@s", g.Streamed ? 1 : 0).Set("@st", g.Status).Set("@f", g.FinishReason).Set("@err", g.ErrorType)
-            .Set("@pt", g.PromptTokens).Set("@ctk", g.CompletionTokens).Set("@cch", g.CachedTokens).Set("@rt", g.ReasoningTokens)
-            .Set("@uc", g.UsageCounted ? 1 : 0).Set("@cost", costNanos).Set("@lat", g.LatencyMs).Set("@fb", g.FirstByteMs)
-            .Set("@byok", g.Byok ? 1 : 0).Set("@at", g.CreatedAt.ToUnixTimeMilliseconds()).Set("@att", g.AttemptsJson);
-        return await insert.ExecuteNonQueryAsync(ct) == 1;
     }
 }
