@@ -2,6 +2,8 @@ using ARouter.Auth;
 using ARouter.Billing;
 using ARouter.Storage;
 using ARouter.Tests.Infrastructure;
+using ARouter.Tests.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ARouter.Tests.Billing;
@@ -195,6 +197,33 @@ public abstract class LedgerTests(StoreEngine engine) : IAsyncLifetime
         var balance = await _store.GetBalanceAsync(account, default);
         Assert.Equal(5_000 - shared.Count * 100, balance);
         Assert.Equal(transactions.Sum(t => t.AmountNanos), balance);
+    }
+
+    [StoreFact]
+    public async Task A_batch_the_database_refuses_is_retried_until_it_commits_and_each_settle_is_charged_once()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var logs = new CapturedLogs();
+        var writer = new LedgerWriter(_store, new LoggerFactory([logs]).CreateLogger<LedgerWriter>());
+        var fault = await GenerationInsertFault.InstallAsync(_database, "test/fails");
+        // Queued before the writer starts, so the three go into one batch, the failing one in the middle.
+        var writes = new[] { 100L, 200, 300 }.Select(amount => writer.WriteAsync(new ChargeEntry(account, amount, Ids.NewTransactionId(),
+            Generation(Ids.NewGenerationId(), account, key) with { Model = amount == 200 ? "test/fails" : "deepseek/deepseek-chat" }))).ToList();
+        await writer.StartAsync(default);
+
+        await Poll.UntilAsync(() => logs.Lines.Count(l => l.Contains("Ledger batch")) >= 2);
+        Assert.Equal(1_000, await _store.GetBalanceAsync(account, default));
+        Assert.All(writes, w => Assert.False(w.IsCompleted));
+        await fault.RemoveAsync();
+        var applied = await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60));
+        await writer.StopAsync(default);
+
+        Assert.All(applied, a => Assert.True(a.Applied));
+        Assert.Equal([900L, 700, 400], applied.Select(a => a.BalanceAfterNanos));
+        Assert.Equal(400, await _store.GetBalanceAsync(account, default));
+        var charges = (await _store.ListTransactionsAsync(account, null, 100, default)).Where(t => t.Type == TransactionType.Charge).ToList();
+        Assert.Equal([-300L, -200, -100], charges.Select(t => t.AmountNanos));
+        foreach (var charge in charges) Assert.NotNull(await _store.GetGenerationAsync(account, charge.GenerationId!, default));
     }
 
     private async Task AddCreditAsync(string account, long nanos)

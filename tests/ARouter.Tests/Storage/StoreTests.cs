@@ -218,6 +218,113 @@ public abstract class StoreTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_batch_charging_several_accounts_and_keys_leaves_each_as_if_charged_one_by_one()
+    {
+        var (first, firstKey) = await AccountAsync(1_000);
+        var (second, secondKey) = await AccountAsync(500);
+        var (_, otherKey) = ApiKeyFormat.Create(first.Id, "second key", management: false);
+        await _store.CreateKeyAsync(otherKey, default);
+        var repeated = Generation(first.Id, firstKey.Id);
+        var free = Generation(first.Id, firstKey.Id) with { Status = 502 };
+
+        var applied = await _store.ApplyBatchAsync(
+        [
+            new ChargeEntry(first.Id, 300, Ids.NewTransactionId(), repeated),
+            new ChargeEntry(second.Id, 200, Ids.NewTransactionId(), Generation(second.Id, secondKey.Id)),
+            new ChargeEntry(first.Id, 400, Ids.NewTransactionId(), Generation(first.Id, otherKey.Id)),
+            new ChargeEntry(first.Id, 999, Ids.NewTransactionId(), repeated with { Model = "openai/gpt-4o" }),
+            new GenerationOnlyEntry(free),
+            new ChargeEntry(second.Id, 400, Ids.NewTransactionId(), Generation(second.Id, secondKey.Id)),
+            new ChargeEntry(first.Id, 500, Ids.NewTransactionId(), Generation(first.Id, firstKey.Id)),
+            new ChargeEntry(first.Id, 50, Ids.NewTransactionId(), Generation(first.Id, otherKey.Id)),
+        ], default);
+
+        Assert.Equal([true, true, true, false, true, true, true, true], applied.Select(a => a.Applied));
+        // Each charge is capped at what the charges before it in the batch left.
+        Assert.Equal([300L, 200, 400, 999, 0, 300, 300, 0], applied.Select(a => a.Entry.AmountNanos));
+        Assert.Equal([700L, 300, 300, 0, 0, 0, 0, 0], applied.Select(a => a.BalanceAfterNanos));
+        var (a, b) = ((await _store.GetAccountAsync(first.Id, default))!, (await _store.GetAccountAsync(second.Id, default))!);
+        Assert.Equal((0L, 1_000L, 0L, 500L), (a.BalanceNanos, a.TotalUsageNanos, b.BalanceNanos, b.TotalUsageNanos));
+        Assert.Equal(600, (await _store.GetKeyAsync(first.Id, firstKey.Id, default))!.UsageNanos);
+        var usedOther = (await _store.GetKeyAsync(first.Id, otherKey.Id, default))!;
+        Assert.Equal(400, usedOther.UsageNanos);
+        Assert.NotNull(usedOther.LastUsedAt);
+        Assert.Equal(500, (await _store.GetKeyAsync(second.Id, secondKey.Id, default))!.UsageNanos);
+        // Opening credit, then the charges in order: each row's balance is the one its charge left.
+        Assert.Equal([0L, 0, 300, 700, 1_000], (await _store.ListTransactionsAsync(first.Id, null, 20, default)).Select(t => t.BalanceAfterNanos));
+        Assert.Equal([0L, 300, 500], (await _store.ListTransactionsAsync(second.Id, null, 20, default)).Select(t => t.BalanceAfterNanos));
+        // The repeated settle recorded nothing: the generation keeps its first model and cost.
+        Assert.Equal(repeated with { CostNanos = 300 }, await _store.GetGenerationAsync(first.Id, repeated.Id, default));
+        Assert.Equal(free, await _store.GetGenerationAsync(first.Id, free.Id, default));
+    }
+
+    [StoreFact]
+    public async Task A_credit_between_charges_in_one_batch_is_counted_between_them()
+    {
+        var (account, key) = await AccountAsync(1_000);
+
+        var applied = await _store.ApplyBatchAsync(
+        [
+            new ChargeEntry(account.Id, 600, Ids.NewTransactionId(), Generation(account.Id, key.Id)),
+            new CreditEntry(account.Id, 1_000, Ids.NewTransactionId(), "top-up"),
+            new ChargeEntry(account.Id, 1_000, Ids.NewTransactionId(), Generation(account.Id, key.Id)),
+        ], default);
+
+        Assert.Equal([400L, 1_400, 400], applied.Select(a => a.BalanceAfterNanos));
+        Assert.Equal([600L, 1_000, 1_000], applied.Select(a => a.Entry.AmountNanos));
+        var stored = (await _store.GetAccountAsync(account.Id, default))!;
+        Assert.Equal((400L, 2_000L, 1_600L), (stored.BalanceNanos, stored.TotalCreditsNanos, stored.TotalUsageNanos));
+        Assert.Equal(1_600, (await _store.GetKeyAsync(account.Id, key.Id, default))!.UsageNanos);
+        Assert.Equal(400, (await _store.ListTransactionsAsync(account.Id, null, 10, default)).Sum(t => t.AmountNanos));
+    }
+
+    [StoreFact]
+    public async Task Empty_and_non_ascii_text_is_stored_as_given()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var attempts = "[" + string.Join(',', Enumerable.Range(0, 40).Select(i => $$"""{"model":"modèle-日本-{{i}}","provider":"ẞ","status":503,"latency_ms":{{i}}}""")) + "]";
+        var generation = Generation(account.Id, key.Id) with { Model = "anbieter/modèle-日本語-🚀", Endpoint = "", FinishReason = "", ErrorType = "", AttemptsJson = attempts };
+
+        var applied = Assert.Single(await _store.ApplyBatchAsync([new ChargeEntry(account.Id, 10, Ids.NewTransactionId(), generation)], default));
+
+        Assert.True(applied.Applied);
+        Assert.Equal(generation with { CostNanos = 10 }, await _store.GetGenerationAsync(account.Id, generation.Id, default));
+        Assert.Equal(generation.Model, (await _store.ListTransactionsAsync(account.Id, null, 1, default))[0].Model);
+    }
+
+    [StoreFact]
+    public async Task A_batch_that_fails_part_way_changes_nothing_and_its_retry_charges_each_entry_once()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        LedgerEntry[] batch =
+        [
+            new ChargeEntry(account.Id, 100, Ids.NewTransactionId(), Generation(account.Id, key.Id)),
+            new GenerationOnlyEntry(Generation(account.Id, key.Id) with { Status = 502 }),
+            new ChargeEntry(account.Id, 200, Ids.NewTransactionId(), Generation(account.Id, key.Id) with { Model = "test/fails" }),
+            new ChargeEntry(account.Id, 300, Ids.NewTransactionId(), Generation(account.Id, key.Id)),
+        ];
+        await using (var fault = await GenerationInsertFault.InstallAsync(_database, "test/fails"))
+        {
+            await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => _store.ApplyBatchAsync(batch, default));
+
+            Assert.Equal(1_000, await _store.GetBalanceAsync(account.Id, default));
+            Assert.Single(await _store.ListTransactionsAsync(account.Id, null, 10, default));
+            Assert.Null(await _store.GetGenerationAsync(account.Id, ((ChargeEntry)batch[0]).Generation.Id, default));
+        }
+
+        var retried = await _store.ApplyBatchAsync(batch, default);
+        var again = await _store.ApplyBatchAsync(batch, default);
+
+        Assert.Equal([true, true, true, true], retried.Select(a => a.Applied));
+        Assert.Equal([900L, 0, 700, 400], retried.Select(a => a.BalanceAfterNanos));
+        Assert.All(again, a => Assert.False(a.Applied));
+        var stored = (await _store.GetAccountAsync(account.Id, default))!;
+        Assert.Equal((400L, 600L), (stored.BalanceNanos, stored.TotalUsageNanos));
+        Assert.Equal(600, (await _store.GetKeyAsync(account.Id, key.Id, default))!.UsageNanos);
+        Assert.Equal(3, (await _store.ListTransactionsAsync(account.Id, null, 10, default)).Count(t => t.Type == TransactionType.Charge));
+    }
+
+    [StoreFact]
     public async Task Transactions_page_newest_first_before_a_cursor()
     {
         var (account, _) = await AccountAsync(0);

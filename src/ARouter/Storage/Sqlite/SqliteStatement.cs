@@ -35,12 +35,6 @@ internal sealed class SqliteStatement : IDisposable
     public SqliteStatement Bind(int index, string? value)
     {
         if (value is null) return BindNull(index);
-        // An empty span pins to a null pointer, which SQLite would store as NULL rather than ''.
-        if (value.Length == 0)
-        {
-            Check(raw.sqlite3_bind_text(_statement, index, string.Empty));
-            return this;
-        }
         var max = Encoding.UTF8.GetMaxByteCount(value.Length);
         if (max > _utf8.Length) _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
         var length = Encoding.UTF8.GetBytes(value, _utf8);
