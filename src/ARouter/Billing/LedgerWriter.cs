@@ -74,36 +74,52 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         var entries = new List<LedgerEntry>(MaxBatch);
         var reader = _queue.Reader;
         var lastRefresh = Environment.TickCount64;
-        while (true)
+        // One idle timer for the writer's lifetime, armed only when the queue is empty: under load the next batch
+        // is usually queued by the time a commit ends, and a timer per batch was the writer's own allocation.
+        var idle = new CancellationTokenSource();
+        try
         {
-            using (var idle = new CancellationTokenSource(RefreshInterval))
+            while (true)
             {
-                try
+                if (!reader.TryPeek(out _))
                 {
-                    if (!await reader.WaitToReadAsync(idle.Token)) return;
+                    if (!idle.TryReset())
+                    {
+                        idle.Dispose();
+                        idle = new CancellationTokenSource();
+                    }
+                    idle.CancelAfter(RefreshInterval);
+                    try
+                    {
+                        if (!await reader.WaitToReadAsync(idle.Token)) return;
+                    }
+                    catch (OperationCanceledException) when (idle.IsCancellationRequested)
+                    {
+                        await RefreshQuietlyAsync();
+                        lastRefresh = Environment.TickCount64;
+                        continue;
+                    }
                 }
-                catch (OperationCanceledException) when (idle.IsCancellationRequested)
+
+                batch.Clear();
+                entries.Clear();
+                while (batch.Count < MaxBatch && reader.TryRead(out var pending))
+                {
+                    batch.Add(pending);
+                    entries.Add(pending.Entry);
+                }
+                await CommitWithRetryAsync(batch, entries);
+                Interlocked.Add(ref _depth, -batch.Count);
+                if (Environment.TickCount64 - lastRefresh > RefreshInterval.TotalMilliseconds)
                 {
                     await RefreshQuietlyAsync();
                     lastRefresh = Environment.TickCount64;
-                    continue;
                 }
             }
-
-            batch.Clear();
-            entries.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-                entries.Add(pending.Entry);
-            }
-            await CommitWithRetryAsync(batch, entries);
-            Interlocked.Add(ref _depth, -batch.Count);
-            if (Environment.TickCount64 - lastRefresh > RefreshInterval.TotalMilliseconds)
-            {
-                await RefreshQuietlyAsync();
-                lastRefresh = Environment.TickCount64;
-            }
+        }
+        finally
+        {
+            idle.Dispose();
         }
     }
 

@@ -147,6 +147,30 @@ public abstract class LedgerTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Credit_added_by_another_process_reaches_the_running_ledger_by_itself_whether_it_is_idle_or_busy()
+    {
+        var (idleAccount, idleKey) = await AccountAsync(0);
+        var (busyAccount, busyKey) = await AccountAsync(1_000_000);
+        await using (var cli = _database.OpenStore()) await cli.AddCreditDirectAsync(idleAccount, 1_000, "cli", default);
+
+        // Nobody calls RefreshAsync: the writer's idle timer does, every 2 s.
+        await Poll.UntilAsync(async () => (await _ledger.ReserveAsync(idleAccount, idleKey, Ids.NewGenerationId(), 100, default)).Status == ReserveStatus.Reserved);
+
+        // While settles keep the writer busy, it still refreshes between batches.
+        await using (var cli = _database.OpenStore()) await cli.AddCreditDirectAsync(idleAccount, 5_000, "cli", default);
+        var seen = false;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!seen && DateTime.UtcNow < deadline)
+        {
+            var generation = Ids.NewGenerationId();
+            var outcome = await _ledger.ReserveAsync(busyAccount, busyKey, generation, 10, default);
+            await outcome.Reservation!.SettleAsync(1, Generation(generation, busyAccount, busyKey));
+            seen = (await _ledger.ReserveAsync(idleAccount, idleKey, Ids.NewGenerationId(), 5_500, default)).Status == ReserveStatus.Reserved;
+        }
+        Assert.True(seen, "the credit was not seen while the writer was busy");
+    }
+
+    [StoreFact]
     public async Task Two_gateway_processes_settling_against_one_account_never_overdraw_and_charge_each_generation_once()
     {
         var (account, key) = await AccountAsync(10_000);
