@@ -17,7 +17,7 @@ namespace ARouter.Pipeline;
 /// </summary>
 public sealed class CompletionRelay(TokenEstimator tokens)
 {
-    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
+    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, PromptSize prompt)
     {
         var target = facts.Target;
         byte[] body;
@@ -56,7 +56,7 @@ public sealed class CompletionRelay(TokenEstimator tokens)
             var usage = decoded.Usage;
             if (usage is null)
             {
-                usage = new TokenUsage(promptTokens, tokens.Count(decoded.Text + decoded.Reasoning + string.Concat(decoded.ToolCalls.Select(c => c.Name + c.ArgumentsJson))));
+                usage = new TokenUsage(prompt.Exact, tokens.Count(decoded.Text + decoded.Reasoning + string.Concat(decoded.ToolCalls.Select(c => c.Name + c.ArgumentsJson))));
                 facts.UsageCounted = true;
                 upstreamUsage = null;
             }
