@@ -225,3 +225,16 @@ public sealed class CreditCheckTests(PromptSizingGateway fixture) : IClassFixtur
         Assert.Equal(PromptSizingGateway.Roomy, overflowsBody.GetProperty("model").GetString());
     }
 }
+
+/// <summary>An operator who wants no first-count pause: <c>ARouter:Tokenizer:WarmUp</c> loads the vocabulary after start-up.</summary>
+public sealed class WarmedTokenizerGateway : GatewayWithFakes
+{
+    protected override IReadOnlyDictionary<string, string?> ExtraConfiguration => new Dictionary<string, string?> { ["ARouter:Tokenizer:WarmUp"] = "true" };
+}
+
+public sealed class TokenizerWarmUpTests(WarmedTokenizerGateway fixture) : IClassFixture<WarmedTokenizerGateway>
+{
+    [Fact]
+    public async Task With_warm_up_on_the_vocabulary_is_loaded_in_the_background_without_any_request()
+        => await Infrastructure.Poll.UntilAsync(() => fixture.Gateway.Services.GetRequiredService<TokenEstimator>().IsLoaded, TimeSpan.FromSeconds(60));
+}
