@@ -92,12 +92,16 @@ public sealed class TokenEstimator
     {
         int TextTokens(string text) => exact ? Count(text) : UpperBound(text);
         long total = 3;
-        foreach (var message in request.Messages)
+        // Indexed loops: foreach over an IReadOnlyList boxes an enumerator per list, per request.
+        var messages = request.Messages;
+        for (var m = 0; m < messages.Count; m++)
         {
+            var message = messages[m];
             total += PerMessageOverhead;
-            foreach (var part in message.Content)
+            var content = message.Content;
+            for (var c = 0; c < content.Count; c++)
             {
-                total += part switch
+                total += content[c] switch
                 {
                     TextPart text => TextTokens(text.Text),
                     ImagePart => PerImage,
@@ -106,13 +110,16 @@ public sealed class TokenEstimator
                 };
             }
             if (message.ToolCalls is { } calls)
-                foreach (var call in calls) total += TextTokens(call.Name) + (long)TextTokens(call.ArgumentsJson) + 3;
+                for (var c = 0; c < calls.Count; c++) total += TextTokens(calls[c].Name) + (long)TextTokens(calls[c].ArgumentsJson) + 3;
             if (message.Reasoning is { } reasoning) total += TextTokens(reasoning);
         }
         if (request.Tools is { } tools)
         {
-            foreach (var tool in tools)
+            for (var t = 0; t < tools.Count; t++)
+            {
+                var tool = tools[t];
                 total += TextTokens(tool.Name) + (long)TextTokens(tool.Description ?? "") + (tool.Parameters is { } p ? (exact ? Count(p.GetRawText()) : JsonMarshal.GetRawUtf8Value(p).Length) : 0) + 8;
+            }
         }
         return Clamp(total);
     }
