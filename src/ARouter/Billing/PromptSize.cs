@@ -34,7 +34,7 @@ public sealed class PromptSize
     /// <summary>Never less than <see cref="Exact"/>: a byte-level BPE token is at least one UTF-8 byte.</summary>
     public int Bound { get; }
 
-    /// <summary>The prompt as the gateway counts it (today's estimate); counted on first use.</summary>
+    /// <summary>The prompt as the gateway counts it (o200k, see <see cref="TokenEstimator"/>); counted on first use.</summary>
     public int Exact
     {
         get

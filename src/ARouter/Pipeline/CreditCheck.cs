@@ -25,6 +25,7 @@ public sealed class CreditCheck(Ledger ledger)
         var key = request.Caller.Key;
         KeyLimit? keyLimit = key.LimitNanos is { } limit ? new KeyLimit(limit, key.UsageNanos) : null;
 
+        ReserveOutcome? refused = null;
         if (!prompt.IsCounted)
         {
             // The output allowance is left uncapped here: capping it by the context the bound leaves would shrink the
@@ -32,16 +33,17 @@ public sealed class CreditCheck(Ledger ledger)
             var generous = WorstCase(request, target, prompt.Bound, allowance);
             var first = await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, generous, request.Aborted, keyLimit);
             if (first.Status is not (ReserveStatus.InsufficientCredits or ReserveStatus.KeyLimitReached)) return Outcome(request, target, first, keyLimit, prompt, 0, 0);
-            var (exactWorst, exactOutput) = Exact(request, target, prompt, allowance);
-            // The exact hold cannot fit what the refusal left either: refuse now, with the counted figures.
-            if (exactWorst > first.AvailableNanos) return Outcome(request, target, first, keyLimit, prompt, exactWorst, exactOutput);
+            refused = first;
         }
         var (worstCase, maxOutput) = Exact(request, target, prompt, allowance);
-        var outcome = await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, worstCase, request.Aborted, keyLimit);
+        // When the exact hold cannot fit what the bound's refusal found left either, that refusal is the answer (one trip to the ledger, not two).
+        var outcome = refused is { } known && worstCase > known.AvailableNanos
+            ? known
+            : await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, worstCase, request.Aborted, keyLimit);
         return Outcome(request, target, outcome, keyLimit, prompt, worstCase, maxOutput);
     }
 
-    /// <summary>Today's hold: the counted prompt with margin, and the output the context leaves after it.</summary>
+    /// <summary>The hold by the counted prompt: with margin, and the output the context leaves after it.</summary>
     private static (long WorstCase, int MaxOutput) Exact(GatewayRequest request, RouteTarget target, PromptSize prompt, int allowance)
     {
         // Prompt and output share the context window, so the output can never exceed what the prompt leaves.
