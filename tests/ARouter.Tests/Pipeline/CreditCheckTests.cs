@@ -206,6 +206,30 @@ public sealed class CreditCheckTests(PromptSizingGateway fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Concurrent_requests_whose_bound_holds_do_not_all_fit_never_overdraw_and_each_success_is_charged_once()
+    {
+        var probe = await fixture.Gateway.CreateAccountAsync(0);
+        var (tokens, hold) = await ExactHoldAsync(probe.Key);
+        // Five exact holds: one or two of the bound's, so most requests are held by the count while others are in flight.
+        var credits = Money.FromNanos(hold * 5);
+        var account = await fixture.Gateway.CreateAccountAsync(credits);
+        fixture.Fakes.Script("mistral", FakeScript.Default with { PromptTokens = tokens, CompletionTokens = MaxTokens, Delay = TimeSpan.FromMilliseconds(50) });
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => ChatAsync(account.Key)));
+        fixture.Fakes.Script("mistral", FakeScript.Default);
+
+        Assert.All(results, r => Assert.Contains(r.Status, new[] { 200, 402 }));
+        var successes = results.Count(r => r.Status == 200);
+        Assert.InRange(successes, 1, 23);
+        var charges = await fixture.ChargesAsync(account.Key);
+        Assert.Equal(successes, charges.Count);
+        Assert.Equal(successes, charges.Select(c => c.GetProperty("generation_id").GetString()).Distinct().Count());
+        var balance = await fixture.Gateway.BalanceAsync(account.Key);
+        Assert.True(balance >= 0, $"balance {balance}");
+        Assert.Equal(credits + charges.Sum(c => c.GetProperty("amount").GetDecimal()), balance);
+    }
+
+    [Fact]
     public async Task Auto_counts_a_prompt_whose_bound_overflows_the_small_context_and_routes_by_the_count()
     {
         var account = await fixture.Gateway.CreateAccountAsync(50);
