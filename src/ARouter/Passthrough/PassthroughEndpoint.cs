@@ -99,7 +99,7 @@ public sealed class PassthroughEndpoint(
         {
             var priced = pricing.PriceFor(slug, model);
             var prompt = Math.Min(facts.PromptTokens, priced.ContextLength);
-            return await credits.ReserveAsync(request, new RouteTarget(priced, endpoint), generationId, prompt, facts.MaxOutputTokens);
+            return await credits.ReserveAsync(request, new RouteTarget(priced, endpoint), generationId, PromptSize.Known(prompt), facts.MaxOutputTokens);
         }
 
         var amount = byok ? 0 : Money.ToNanos(options.Value.ReservationUsdFor(slug));
