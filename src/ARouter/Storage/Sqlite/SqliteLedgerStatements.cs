@@ -3,12 +3,12 @@ using Microsoft.Data.Sqlite;
 namespace ARouter.Storage.Sqlite;
 
 /// <summary>
-/// The ledger writer's own connection and the settle's statements, prepared once on its native handle and
+/// The ledger writer's own connection and every statement a batch runs, prepared once on its native handle and
 /// re-bound by position per entry (<see cref="SqliteStatement"/>): parsing and planning them per batch, and
-/// then Microsoft.Data.Sqlite's parameter binders per entry, cost more CPU than running them. Used by one
-/// batch at a time (<see cref="SqliteStore.ApplyBatchAsync"/> serialises); a failed batch throws the whole
-/// thing away so the retry starts on a fresh connection. The transaction itself (<c>BEGIN IMMEDIATE</c>,
-/// <c>COMMIT</c>) stays with the <see cref="SqliteConnection"/>, which waits out a busy database.
+/// Microsoft.Data.Sqlite's commands, parameter binders and transaction object per entry and batch, cost more
+/// CPU than running them. Used by one batch at a time (<see cref="SqliteStore.ApplyBatchAsync"/> serialises);
+/// a failed batch is rolled back and the whole thing thrown away, so the retry starts on a fresh connection.
+/// The connection is not pooled: closing it closes the database handle, which ends any transaction left open.
 /// </summary>
 internal sealed class SqliteLedgerStatements : IDisposable
 {
@@ -17,28 +17,44 @@ internal sealed class SqliteLedgerStatements : IDisposable
     private readonly SqliteStatement _accountUsage;
     private readonly SqliteStatement _keyUsage;
     private readonly SqliteStatement _generation;
+    private readonly SqliteStatement _credit;
+    private readonly SqliteStatement _creditRow;
+    private readonly SqliteStatement _begin;
+    private readonly SqliteStatement _commit;
+    private readonly SqliteStatement _rollback;
+    private readonly List<SqliteStatement> _all = [];
 
-    public SqliteLedgerStatements(SqliteConnection connection)
+    /// <param name="busyTimeout">How long <c>BEGIN IMMEDIATE</c> waits for another process's write lock (SQLite's busy handler).</param>
+    public SqliteLedgerStatements(SqliteConnection connection, TimeSpan busyTimeout)
     {
         Connection = connection;
         var db = connection.Handle!;
-        _balance = new SqliteStatement(db, "SELECT balance_nanos FROM accounts WHERE id = ?1");
+        SQLitePCL.raw.sqlite3_busy_timeout(db, (int)busyTimeout.TotalMilliseconds);
+        // IMMEDIATE takes the write lock at the start, so the balances a batch reads stay its own until it commits.
+        _begin = Prepare(db, "BEGIN IMMEDIATE");
+        _commit = Prepare(db, "COMMIT");
+        _rollback = Prepare(db, "ROLLBACK");
+        _balance = Prepare(db, "SELECT balance_nanos FROM accounts WHERE id = ?1");
         // INSERT OR IGNORE: the partial unique index on (generation_id) for charges makes a repeated settle a no-op.
-        _charge = new SqliteStatement(db, """
+        _charge = Prepare(db, """
             INSERT OR IGNORE INTO transactions (id, account_id, type, amount_nanos, balance_after_nanos, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok)
             VALUES (?1, ?2, 'charge', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
             """);
-        _accountUsage = new SqliteStatement(db, "UPDATE accounts SET balance_nanos = ?1, total_usage_nanos = total_usage_nanos + ?2 WHERE id = ?3");
-        _keyUsage = new SqliteStatement(db, "UPDATE api_keys SET usage_nanos = usage_nanos + ?1, last_used_at = ?2 WHERE id = ?3");
-        _generation = new SqliteStatement(db, """
+        _accountUsage = Prepare(db, "UPDATE accounts SET balance_nanos = ?1, total_usage_nanos = total_usage_nanos + ?2 WHERE id = ?3");
+        _keyUsage = Prepare(db, "UPDATE api_keys SET usage_nanos = usage_nanos + ?1, last_used_at = ?2 WHERE id = ?3");
+        _generation = Prepare(db, """
             INSERT OR IGNORE INTO generations (id, account_id, key_id, model, provider, upstream_model, endpoint, streamed, status, finish_reason, error_type,
                 prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_counted, cost_nanos, latency_ms, first_byte_ms, byok, created_at, attempts)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
             """);
+        _credit = Prepare(db,
+            "UPDATE accounts SET balance_nanos = balance_nanos + ?1, total_credits_nanos = total_credits_nanos + ?1 WHERE id = ?2 RETURNING balance_nanos");
+        _creditRow = Prepare(db,
+            "INSERT INTO transactions (id, account_id, type, amount_nanos, balance_after_nanos, description, created_at) VALUES (?1, ?2, 'credit', ?3, ?4, ?5, ?6)");
         Batch = new SqliteLedgerBatch(this);
     }
 
-    public SqliteConnection Connection { get; }
+    private SqliteConnection Connection { get; }
 
     /// <summary>The running balances and usage of the batch in progress.</summary>
     public SqliteLedgerBatch Batch { get; }
@@ -70,14 +86,51 @@ internal sealed class SqliteLedgerStatements : IDisposable
             .Bind(20, g.Byok).Bind(21, g.CreatedAt.ToUnixTimeMilliseconds()).Bind(22, g.AttemptsJson)
             .Execute() == 1;
 
+    /// <summary>Adds the credit and appends its transaction row; the balance after it, or null when there is no such account.</summary>
+    public long? Credit(CreditEntry credit, long now)
+    {
+        if (_credit.Bind(1, credit.AmountNanos).Bind(2, credit.AccountId).QueryInt64() is not { } balanceAfter) return null;
+        _creditRow.Bind(1, credit.TransactionId).Bind(2, credit.AccountId).Bind(3, credit.AmountNanos).Bind(4, balanceAfter)
+            .Bind(5, credit.Description).Bind(6, now).Execute();
+        return balanceAfter;
+    }
+
+    public void Begin() => _begin.Execute();
+
+    public void Commit() => _commit.Execute();
+
+    /// <summary>Best effort, on the way to closing the connection: SQLite may already have rolled back, and closing ends the transaction anyway.</summary>
+    public void TryRollback()
+    {
+        try
+        {
+            if (SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0) _rollback.Execute();
+        }
+        catch (SqliteException)
+        {
+        }
+    }
+
+    private SqliteStatement Prepare(SQLitePCL.sqlite3 db, string sql)
+    {
+        try
+        {
+            var statement = new SqliteStatement(db, sql);
+            _all.Add(statement);
+            return statement;
+        }
+        catch
+        {
+            // The connection is closed by whoever opened it; it could not close while these live.
+            foreach (var prepared in _all) prepared.Dispose();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
-        // Finalized before the connection goes back to the pool, which would otherwise keep them alive.
-        _balance.Dispose();
-        _charge.Dispose();
-        _accountUsage.Dispose();
-        _keyUsage.Dispose();
-        _generation.Dispose();
+        // Finalized before the connection closes, which could not close the handle while they live.
+        foreach (var statement in _all) statement.Dispose();
         Connection.Dispose();
     }
 }

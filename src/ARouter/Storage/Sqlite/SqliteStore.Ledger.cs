@@ -1,5 +1,3 @@
-using System.Data.Common;
-using ARouter.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace ARouter.Storage.Sqlite;
@@ -11,30 +9,32 @@ public sealed partial class SqliteStore
         await _ledgerGate.WaitAsync(ct);
         try
         {
-            _ledger ??= new SqliteLedgerStatements((SqliteConnection)await OpenAsync(ct));
+            _ledger ??= await OpenLedgerAsync(ct);
             var statements = _ledger;
             var batch = statements.Batch;
-            await using var tx = (SqliteTransaction)await statements.Connection.BeginTransactionAsync(ct);
             var results = new AppliedEntry[entries.Count];
             var now = Now();
+            statements.Begin();
             batch.Begin(now);
             for (var i = 0; i < entries.Count; i++)
             {
                 results[i] = entries[i] switch
                 {
                     ChargeEntry charge => batch.Charge(charge),
-                    CreditEntry credit => await ApplyCreditAsync(statements, tx, credit, now, ct),
+                    CreditEntry credit => ApplyCredit(statements, credit, now),
                     GenerationOnlyEntry only => new AppliedEntry(only, statements.InsertGeneration(only.Generation, 0), 0),
                     _ => throw new InvalidOperationException($"Unknown ledger entry {entries[i].GetType().Name}."),
                 };
             }
             batch.Flush();
-            await tx.CommitAsync(ct);
+            statements.Commit();
             return results;
         }
         catch
         {
-            // Whatever went wrong, the retry gets a fresh connection, freshly prepared statements and empty running totals.
+            // Whatever went wrong, nothing of the batch stays, and the retry gets a fresh connection, freshly
+            // prepared statements and empty running totals.
+            _ledger?.TryRollback();
             _ledger?.Dispose();
             _ledger = null;
             throw;
@@ -45,16 +45,32 @@ public sealed partial class SqliteStore
         }
     }
 
-    /// <summary>Rare next to charges, so plain commands; the charges before it are written first, since it reads the balance in SQL.</summary>
-    private static async Task<AppliedEntry> ApplyCreditAsync(SqliteLedgerStatements statements, DbTransaction tx, CreditEntry credit, long now, CancellationToken ct)
+    /// <summary>The charges before it are written first, since the credit adds to the balance in SQL.</summary>
+    private static AppliedEntry ApplyCredit(SqliteLedgerStatements statements, CreditEntry credit, long now)
     {
         statements.Batch.Flush();
-        var connection = statements.Connection;
-        await using var update = Command(connection,
-            "UPDATE accounts SET balance_nanos = balance_nanos + @amt, total_credits_nanos = total_credits_nanos + @amt WHERE id = @a RETURNING balance_nanos", tx);
-        if (await update.With("@amt", credit.AmountNanos).With("@a", credit.AccountId).ExecuteScalarAsync(ct) is not long balanceAfter)
-            return new AppliedEntry(credit, false, 0);
-        await InsertCreditTransactionAsync(connection, tx, credit.AccountId, credit.AmountNanos, balanceAfter, credit.Description, credit.TransactionId, now, ct);
-        return new AppliedEntry(credit, true, balanceAfter);
+        return statements.Credit(credit, now) is { } balanceAfter ? new AppliedEntry(credit, true, balanceAfter) : new AppliedEntry(credit, false, 0);
+    }
+
+    /// <summary>The writer's connection, outside the pool (see <see cref="SqliteLedgerStatements"/>).</summary>
+    private async Task<SqliteLedgerStatements> OpenLedgerAsync(CancellationToken ct)
+    {
+        var builder = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            await connection.OpenAsync(ct);
+            await using (var pragma = connection.CreateCommand())
+            {
+                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+                await pragma.ExecuteNonQueryAsync(ct);
+            }
+            return new SqliteLedgerStatements(connection, TimeSpan.FromSeconds(builder.DefaultTimeout));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 }
