@@ -46,6 +46,14 @@ public sealed class PromptSize
 
     public bool IsCounted => _exact >= 0;
 
+    /// <summary>This size, but never more than <paramref name="limit"/> tokens (bound and exact count alike).</summary>
+    public PromptSize AtMost(int limit)
+    {
+        if (Bound <= limit) return this;
+        if (_estimator is null) return Known(Math.Min(Exact, limit));
+        return new PromptSize(limit, _estimator, this, (_, self) => Math.Min(((PromptSize)self).Exact, limit));
+    }
+
     /// <summary>Whether a context window holds the prompt plus <paramref name="output"/> tokens, counting only when the bound does not settle it.</summary>
     public bool FitsWith(long output, long contextLength) => Bound + output <= contextLength || Exact + output <= contextLength;
 }

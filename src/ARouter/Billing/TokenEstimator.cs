@@ -79,6 +79,10 @@ public sealed class TokenEstimator
     public PromptSize Measure(ChatRequest request)
         => new(Walk(request, exact: false), this, request, static (estimator, input) => estimator.CountPrompt((ChatRequest)input));
 
+    /// <summary>A raw request body's upper bound now (its UTF-8 bytes), its exact count when first asked for. The bytes must outlive the size.</summary>
+    public PromptSize Measure(ReadOnlyMemory<byte> utf8)
+        => new(utf8.Length, this, utf8, static (estimator, input) => estimator.Count(Encoding.UTF8.GetString(((ReadOnlyMemory<byte>)input).Span)));
+
     /// <summary>The embedding inputs' upper bound now, their exact count when first asked for.</summary>
     public PromptSize Measure(EmbeddingRequest request)
         => new(Clamp(request.TokenArrayTokens + request.Texts.Sum(t => (long)UpperBound(t))), this, request,

@@ -105,12 +105,17 @@ public sealed class LazyTokenizerTests(PromptSizingGateway fixture) : IClassFixt
         Assert.Equal(PromptSizingGateway.Small, auto.GetProperty("model").GetString());
         var (embedStatus, _) = await gateway.SendJsonAsync(HttpMethod.Post, "/v1/embeddings", account.Key, new { model = "openai/text-embedding-3-small", input = prompt });
         Assert.Equal(200, embedStatus);
+        // Passthrough sizes its hold by the body's bytes, so the provider's own API costs no count either.
+        var passthrough = Passthrough.PassthroughCalls.Request(HttpMethod.Post, "/mistral/v1/chat/completions", account.Key,
+            GatewayWithFakes.ChatBody(PromptSizingGateway.Roomy.Split('/')[1], maxTokens: 200, prompt: prompt));
+        var (passthroughStatus, _, _) = await Passthrough.PassthroughCalls.SendAsync(gateway, passthrough);
+        Assert.Equal(200, passthroughStatus);
         fixture.Fakes.Script("mistral", FakeScript.Default);
 
         Assert.False(fixture.TokenizerLoaded, "no request so far needed an exact count");
         var charges = await fixture.ChargesAsync(account.Key);
-        Assert.Equal(4, charges.Count);
-        Assert.Equal(2, charges.Count(c => c.GetProperty("prompt_tokens").GetInt32() == 1_234 && c.GetProperty("amount").GetDecimal() == -usageCost));
+        Assert.Equal(5, charges.Count);
+        Assert.Equal(3, charges.Count(c => c.GetProperty("prompt_tokens").GetInt32() == 1_234 && c.GetProperty("amount").GetDecimal() == -usageCost));
         Assert.Equal(50 + charges.Sum(c => c.GetProperty("amount").GetDecimal()), await gateway.BalanceAsync(account.Key));
 
         // A provider that reports no usage is billed by the gateway's own, exact count: now the tokenizer is needed.
