@@ -10,6 +10,7 @@ using ARouter.Hosting;
 using ARouter.Observability;
 using ARouter.Upstream;
 using ARouter.Upstream.Wires;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
@@ -50,7 +51,7 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
         }
 
         // What was generated, as UTF-8 and only in memory, for counting tokens when the provider reports none.
-        var generated = new ArrayBufferWriter<byte>(256);
+        using var generated = new ArrayPoolBufferWriter<byte>(1024);
         using var decoder = wire.NewStreamDecoder(facts.Target.Provider.Slug);
         var deadline = call.Deadline;
         var slug = facts.Target.Provider.Slug;
@@ -145,7 +146,7 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
     }
 
     /// <summary>Keeps what was generated (only in memory, for counting tokens when the provider reports none) and the finish reason.</summary>
-    private static void Remember(StreamEvents events, ArrayBufferWriter<byte> generated, GenerationFacts facts)
+    private static void Remember(StreamEvents events, ArrayPoolBufferWriter<byte> generated, GenerationFacts facts)
     {
         for (var i = 0; i < events.Count; i++)
         {

@@ -9,7 +9,7 @@ namespace ARouter.Dialects.Canonical;
 /// </summary>
 public sealed class StreamEvents
 {
-    private StreamEvent[] _items = new StreamEvent[4];
+    private StreamEvent[] _items = new StreamEvent[2];
     private byte[]? _unescaped;
     private int _unescapedUsed;
     private int _eventBytes;

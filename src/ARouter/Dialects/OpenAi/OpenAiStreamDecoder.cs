@@ -20,7 +20,8 @@ public readonly record struct OpenAiChunk(bool IsObject, bool CarriesUsage, bool
 /// </summary>
 public sealed class OpenAiStreamDecoder
 {
-    private readonly StreamEvents _tools = new();
+    // The tool-call events of a chunk, put after its text; made on the first tool call.
+    private StreamEvents? _tools;
     private byte[] _usageJson = [];
     private int _usageLength;
     private JsonElement? _usageElement;
@@ -53,7 +54,7 @@ public sealed class OpenAiStreamDecoder
     public OpenAiChunk Read(ReadOnlyMemory<byte> chunk)
     {
         Events.Reset(chunk.Length);
-        _tools.Reset(chunk.Length);
+        _tools?.Reset(chunk.Length);
         _pendingUsage = null;
         _chunk = chunk;
         var scan = new Scan();
@@ -87,7 +88,7 @@ public sealed class OpenAiStreamDecoder
         }
         if (scan.Thinking is { Length: > 0 } thinking) Events.Add(StreamEvent.ReasoningDelta(thinking));
         if (scan.Content is { Length: > 0 } content) Events.Add(StreamEvent.TextDelta(content));
-        Events.AddRange(_tools);
+        if (_tools is not null) Events.AddRange(_tools);
         if (scan.Finish is { } finish) Events.Add(StreamEvent.Finish(finish));
         var mayBeError = scan.BaseRespFailed || (scan.HasError && !scan.HasChoicesProperty);
         return new OpenAiChunk(true, _pendingUsage is not null, scan.ChoiceCount > 0, mayBeError);
@@ -169,7 +170,7 @@ public sealed class OpenAiStreamDecoder
         scan.ChoiceUsage = null;
         scan.ReasoningContent = scan.Reasoning = scan.Content = null;
         scan.Finish = null;
-        _tools.Reset(_chunk.Length);
+        _tools?.Reset(_chunk.Length);
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             reader.Skip();
@@ -196,7 +197,7 @@ public sealed class OpenAiStreamDecoder
             {
                 reader.Read();
                 scan.ReasoningContent = scan.Reasoning = scan.Content = null;
-                _tools.Reset(_chunk.Length);
+                _tools?.Reset(_chunk.Length);
                 if (reader.TokenType == JsonTokenType.StartObject) ReadDelta(ref reader, ref scan);
                 else reader.Skip();
             }
@@ -232,7 +233,7 @@ public sealed class OpenAiStreamDecoder
             else if (reader.ValueTextEquals("tool_calls"u8))
             {
                 reader.Read();
-                _tools.Reset(_chunk.Length);
+                _tools?.Reset(_chunk.Length);
                 if (reader.TokenType == JsonTokenType.StartArray) ReadToolCalls(ref reader);
                 else reader.Skip();
             }
@@ -304,9 +305,16 @@ public sealed class OpenAiStreamDecoder
                     reader.Skip();
                 }
             }
-            if (id is not null) _tools.Add(StreamEvent.ToolCallStart(index, id, hasFunction ? name ?? "" : ""));
-            if (hasFunction && arguments is { Length: > 0 } piece) _tools.Add(StreamEvent.ToolCallArguments(index, piece));
+            if (id is not null) (_tools ??= NewTools()).Add(StreamEvent.ToolCallStart(index, id, hasFunction ? name ?? "" : ""));
+            if (hasFunction && arguments is { Length: > 0 } piece) (_tools ??= NewTools()).Add(StreamEvent.ToolCallArguments(index, piece));
         }
+    }
+
+    private StreamEvents NewTools()
+    {
+        var tools = new StreamEvents();
+        tools.Reset(_chunk.Length);
+        return tools;
     }
 
     /// <summary>Moves to the property's value: the string, unescaped, or null for any other kind.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace ARouter.Dialects.Sse;
 
@@ -18,7 +19,7 @@ public static class SseReader
     public static async IAsyncEnumerable<SseEvent> ReadAsync(Stream stream, Func<CancellationToken> tokenForNextRead, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
-        var data = new ArrayBufferWriter<byte>(1024);
+        using var data = new ArrayPoolBufferWriter<byte>(1024);
         var names = new EventNames();
         string? name = null;
         var hasData = false;
@@ -36,7 +37,7 @@ public static class SseReader
                         {
                             yield return new SseEvent(name, data.WrittenMemory);
                         }
-                        data.ResetWrittenCount();
+                        data.Clear();
                         name = null;
                         hasData = false;
                         continue;
@@ -88,7 +89,7 @@ public static class SseReader
     private enum Field { Other, Data, Event }
 
     /// <summary>Reads one non-empty, non-comment line without allocating: a data line's value is appended to <paramref name="data"/>.</summary>
-    private static Field ReadField(ReadOnlySequence<byte> line, ArrayBufferWriter<byte> data, bool hasData, EventNames names, out string? eventName)
+    private static Field ReadField(ReadOnlySequence<byte> line, ArrayPoolBufferWriter<byte> data, bool hasData, EventNames names, out string? eventName)
     {
         eventName = null;
         var bytes = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
