@@ -72,10 +72,46 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
         Assert.Equal(-DialectCalls.Cost(Model, new TokenUsage(usage.Prompt, completion)), charge.GetProperty("amount").GetDecimal());
     }
 
-    private async Task<(TestAccount Account, List<JsonElement> Events)> StreamAsync(CallerDialect caller, string[] chunks)
+    public static TheoryData<CallerDialect, string> CallersAndBrokenText()
+    {
+        var data = new TheoryData<CallerDialect, string>();
+        foreach (var caller in DialectCalls.Callers)
+        {
+            data.Add(caller, "lone surrogate escape");
+            data.Add(caller, "invalid UTF-8");
+        }
+        return data;
+    }
+
+    /// <summary>Regression: a lone surrogate made the relay throw, cutting the stream silently and charging nothing.</summary>
+    [Theory]
+    [MemberData(nameof(CallersAndBrokenText))]
+    public async Task An_event_that_is_not_valid_Unicode_ends_the_stream_with_an_error_and_what_came_before_is_charged(CallerDialect caller, string broken)
+    {
+        var bad = broken == "invalid UTF-8"
+            ? [.. "data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"bad "u8, 0xC3, 0x28, .. "\"},\"finish_reason\":null}]}\n\n"u8]
+            : Encoding.UTF8.GetBytes("data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"bad \\ud800 x\"},\"finish_reason\":null}],\"system_fingerprint\":\"\\udc00\"}\n\n");
+        byte[] good = Encoding.UTF8.GetBytes("data: " + Chunks[2] + "\n\n");
+        byte[] rest = Encoding.UTF8.GetBytes("data: " + Chunks[4] + "\n\ndata: " + UsageChunk + "\n\ndata: [DONE]\n\n");
+
+        var (account, events) = await StreamAsync(caller, [good, bad, rest]);
+
+        var (_, text, _) = Read(caller, events);
+        Assert.Equal("café \"quoted\" \\ back", text);
+        // Every dialect's error event carries error.message.
+        Assert.Contains("not valid Unicode", events.Last().GetProperty("error").GetProperty("message").GetString());
+        var charge = await DialectCalls.LastTransactionAsync(fixture.Gateway, account.Key);
+        Assert.Equal("charge", charge.GetProperty("type").GetString());
+        Assert.True(charge.GetProperty("amount").GetDecimal() < 0);
+        Assert.True(await fixture.Gateway.BalanceAsync(account.Key) < 5);
+    }
+
+    private Task<(TestAccount Account, List<JsonElement> Events)> StreamAsync(CallerDialect caller, string[] chunks) => StreamAsync(caller, Split(chunks));
+
+    private async Task<(TestAccount Account, List<JsonElement> Events)> StreamAsync(CallerDialect caller, List<byte[]> pieces)
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
-        using var scope = fixture.Fakes.Scripted("openai", FakeScript.Default with { WirePieces = Split(chunks) });
+        using var scope = fixture.Fakes.Scripted("openai", FakeScript.Default with { WirePieces = pieces });
         var fields = new Dictionary<string, object?>();
         if (caller == CallerDialect.Gemini) fields["contents"] = new[] { new { role = "user", parts = new[] { new { text = "hi" } } } };
         else fields["messages"] = new[] { new { role = "user", content = "hi" } };
@@ -121,6 +157,7 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
             switch (caller)
             {
                 case CallerDialect.OpenAi:
+                    if (!e.TryGetProperty("choices", out _)) break;
                     if (e.GetProperty("choices").GetArrayLength() > 0 && e.GetProperty("choices")[0].GetProperty("delta") is var delta)
                     {
                         if (delta.TryGetProperty("reasoning_content", out var r)) thinking.Append(r.GetString());
@@ -129,6 +166,7 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
                     if (e.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object) usage = (u.GetProperty("prompt_tokens").GetInt32(), u.GetProperty("completion_tokens").GetInt32());
                     break;
                 case CallerDialect.Anthropic:
+                    if (!e.TryGetProperty("type", out _)) break;
                     if (e.GetProperty("type").GetString() == "content_block_delta")
                     {
                         var d = e.GetProperty("delta");
@@ -142,6 +180,7 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
                     }
                     break;
                 default:
+                    if (!e.TryGetProperty("candidates", out _)) break;
                     foreach (var part in e.GetProperty("candidates")[0].GetProperty("content").GetProperty("parts").EnumerateArray())
                         if (part.TryGetProperty("text", out var t)) (part.TryGetProperty("thought", out var th) && th.GetBoolean() ? thinking : text).Append(t.GetString());
                     if (e.TryGetProperty("usageMetadata", out var g)) usage = (g.GetProperty("promptTokenCount").GetInt32(), g.GetProperty("candidatesTokenCount").GetInt32() + (g.TryGetProperty("thoughtsTokenCount", out var tt) ? tt.GetInt32() : 0));

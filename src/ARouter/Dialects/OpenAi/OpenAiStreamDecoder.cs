@@ -9,7 +9,8 @@ namespace ARouter.Dialects.OpenAi;
 /// <param name="CarriesUsage">Non-empty usage, wherever this vendor put it.</param>
 /// <param name="HasChoices">A non-empty <c>choices</c> array; a usage chunk without it has nothing else to relay.</param>
 /// <param name="MayBeError">A non-zero <c>base_resp.status_code</c> (MiniMax) or an <c>error</c> where the choices should be.</param>
-public readonly record struct OpenAiChunk(bool IsObject, bool CarriesUsage, bool HasChoices, bool MayBeError);
+/// <param name="NotText">Valid JSON that is not valid Unicode (broken UTF-8, a lone surrogate escape): no caller could read it.</param>
+public readonly record struct OpenAiChunk(bool IsObject, bool CarriesUsage, bool HasChoices, bool MayBeError, bool NotText = false);
 
 /// <summary>
 /// Reads an OpenAI-wire stream (one instance per stream) a chunk at a time, each in one <see cref="Utf8JsonReader"/> pass:
@@ -75,10 +76,16 @@ public sealed class OpenAiStreamDecoder
             Events.Reset(chunk.Length);
             return default;
         }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate in a string this reader unescaped.
+            return NotText(chunk);
+        }
         finally
         {
             _chunk = default;
         }
+        if (!UnicodeText.IsValid(chunk.Span)) return NotText(chunk);
 
         var usage = scan.TopUsage ?? scan.ChoiceUsage ?? scan.GroqUsage;
         if (usage is { Read: { } read } found)
@@ -92,6 +99,13 @@ public sealed class OpenAiStreamDecoder
         if (scan.Finish is { } finish) Events.Add(StreamEvent.Finish(finish));
         var mayBeError = scan.BaseRespFailed || (scan.HasError && !scan.HasChoicesProperty);
         return new OpenAiChunk(true, _pendingUsage is not null, scan.ChoiceCount > 0, mayBeError);
+    }
+
+    private OpenAiChunk NotText(ReadOnlyMemory<byte> chunk)
+    {
+        Events.Reset(chunk.Length);
+        _pendingUsage = null;
+        return new OpenAiChunk(true, false, false, false, NotText: true);
     }
 
     /// <summary>The chunk just read was not an error: its usage (if any) and its finish count.</summary>

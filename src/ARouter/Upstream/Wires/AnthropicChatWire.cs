@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using ARouter.Billing;
+using ARouter.Dialects;
 using ARouter.Dialects.Anthropic;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Sse;
@@ -35,6 +36,7 @@ public sealed class AnthropicChatWire : IChatWire
         {
             _events.Reset(sseEvent.Data.Length);
             if (!EventDocument.TryParse(sseEvent.Data, ref _document)) return new StreamStep(_events, false, null) { Ignored = true };
+            if (!UnicodeText.IsValid(sseEvent.Data.Span)) return new StreamStep(_events, false, EventDocument.NotText(providerSlug));
             var data = _document!.RootElement;
             _inner.Decode(data, _events);
             if (_inner.Error is { } message)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using ARouter.Billing;
+using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Gemini;
 using ARouter.Dialects.Sse;
@@ -39,6 +40,7 @@ public sealed class GeminiChatWire : IChatWire
         {
             _events.Reset(sseEvent.Data.Length);
             if (!EventDocument.TryParse(sseEvent.Data, ref _document)) return new StreamStep(_events, false, null) { Ignored = true };
+            if (!UnicodeText.IsValid(sseEvent.Data.Span)) return new StreamStep(_events, false, EventDocument.NotText(providerSlug));
             var data = _document!.RootElement;
             if (UpstreamErrorMapper.FromSuccessBody(providerSlug, data) is { } error) return new StreamStep(_events, false, error with { Stage = ErrorStage.UpstreamStream, Status = 502 });
             // usageMetadata is cumulative on every chunk: the last one wins.

@@ -52,6 +52,10 @@ public interface IUpstreamStreamDecoder : IDisposable
 /// <summary>An upstream event parsed whole, for the wires whose decoders read documents; the previous one is disposed.</summary>
 internal static class EventDocument
 {
+    /// <summary>The failure of a stream whose provider sent an event that is not valid Unicode text.</summary>
+    public static GatewayError NotText(string providerSlug)
+        => new(ErrorStage.UpstreamStream, 502, $"Provider '{providerSlug}' sent a stream event that is not valid Unicode text.");
+
     public static bool TryParse(ReadOnlyMemory<byte> data, ref JsonDocument? document)
     {
         document?.Dispose();

@@ -38,6 +38,7 @@ public sealed class OpenAiChatWire : IChatWire
         {
             var chunk = _chunks.Read(sseEvent.Data);
             if (!chunk.IsObject) return new StreamStep(_chunks.Events, false, null) { Ignored = true };
+            if (chunk.NotText) return new StreamStep(_chunks.Events, false, EventDocument.NotText(providerSlug));
             if (chunk.MayBeError && ErrorIn(sseEvent.Data) is { } error) return new StreamStep(_chunks.Events, false, error with { Stage = ErrorStage.UpstreamStream, Status = 502 });
             _chunks.Accept(sseEvent.Data);
             return new StreamStep(_chunks.Events, chunk.CarriesUsage, null) { UsageOnly = chunk.CarriesUsage && !chunk.HasChoices };
