@@ -20,21 +20,31 @@ namespace ARouter.Endpoints;
 /// </summary>
 public static class GatewayEndpoint
 {
-    public static RequestDelegate Keyed(CallerDialect dialect, Func<GatewayRequest, Task<GatewayError?>> handler) => async http =>
+    public static RequestDelegate Keyed(CallerDialect dialect, Func<GatewayRequest, Task<GatewayError?>> handler)
     {
-        var services = http.RequestServices;
-        var clock = services.GetRequiredService<TimeProvider>();
+        // The singletons every request needs, resolved once per endpoint (a request's own container is the app's).
+        KeyedServices? shared = null;
+        return async http =>
+        {
+            var s = shared ??= new KeyedServices(http.RequestServices);
+            await HandleAsync(http, s, dialect, handler);
+        };
+    }
+
+    private static async Task HandleAsync(HttpContext http, KeyedServices services, CallerDialect dialect, Func<GatewayRequest, Task<GatewayError?>> handler)
+    {
+        var clock = services.Clock;
         var start = clock.GetTimestamp();
         var requestId = Ids.NewRequestId();
         http.Response.Headers["X-Request-Id"] = requestId;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Endpoints");
-        var telemetry = new RequestTelemetry(services.GetRequiredService<GatewayMetrics>(), clock, RouteOf(http), DialectLabel(dialect), requestId);
+        var logger = services.Logger;
+        var telemetry = new RequestTelemetry(services.Metrics, clock, RouteOf(http), DialectLabel(dialect), requestId);
         Caller? authenticated = null;
 
         GatewayError? error = null;
         try
         {
-            var (caller, failure) = await services.GetRequiredService<KeyAuthenticator>().AuthenticateAsync(http.Request, http.RequestAborted);
+            var (caller, failure) = await services.Authenticator.AuthenticateAsync(http.Request, http.RequestAborted);
             authenticated = caller;
             if (caller is null)
             {
@@ -42,7 +52,7 @@ public static class GatewayEndpoint
             }
             else
             {
-                var limit = await services.GetRequiredService<KeyRateLimits>().AcquireAsync(caller.Key, http.RequestAborted);
+                var limit = await services.RateLimits.AcquireAsync(caller.Key, http.RequestAborted);
                 RateLimitHeaders.Apply(http.Response, limit);
                 if (!limit.Allowed)
                 {
@@ -51,8 +61,7 @@ public static class GatewayEndpoint
                 }
                 else
                 {
-                    var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                    error = await handler(new GatewayRequest(http, dialect, caller, requestId, start, options, telemetry));
+                    error = await handler(new GatewayRequest(http, dialect, caller, requestId, start, services.Options.Value, telemetry));
                 }
             }
         }
@@ -75,7 +84,17 @@ public static class GatewayEndpoint
             var status = http.RequestAborted.IsCancellationRequested ? 499 : error?.Status ?? http.Response.StatusCode;
             Complete(telemetry, logger, requestId, authenticated, status, clock.GetElapsedTime(start));
         }
-    };
+    }
+
+    private sealed class KeyedServices(IServiceProvider services)
+    {
+        public TimeProvider Clock { get; } = services.GetRequiredService<TimeProvider>();
+        public ILogger Logger { get; } = services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Endpoints");
+        public GatewayMetrics Metrics { get; } = services.GetRequiredService<GatewayMetrics>();
+        public KeyAuthenticator Authenticator { get; } = services.GetRequiredService<KeyAuthenticator>();
+        public KeyRateLimits RateLimits { get; } = services.GetRequiredService<KeyRateLimits>();
+        public IOptions<GatewayOptions> Options { get; } = services.GetRequiredService<IOptions<GatewayOptions>>();
+    }
 
     /// <summary>The one completion log line, the request metrics and the end of the request's span.</summary>
     private static void Complete(RequestTelemetry telemetry, ILogger logger, string requestId, Caller? caller, int status, TimeSpan elapsed)

@@ -4,6 +4,7 @@ using ARouter.Auth;
 using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
 using ARouter.Observability;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.AspNetCore.Http;
 
 namespace ARouter.Endpoints;
@@ -32,29 +33,43 @@ public static class JsonBodyReader
     {
         var request = http.Request;
         if (request.ContentLength > options.MaxRequestBodyBytes) throw new BodyTooLargeException(options.MaxRequestBodyBytes);
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 4096, 256, 1 << 20));
-        var reader = request.BodyReader;
-        while (true)
-        {
-            var result = await reader.ReadAsync(http.RequestAborted);
-            foreach (var segment in result.Buffer)
-            {
-                if (buffer.WrittenCount + (long)segment.Length > options.MaxRequestBodyBytes) throw new BodyTooLargeException(options.MaxRequestBodyBytes);
-                buffer.Write(segment.Span);
-            }
-            reader.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted) break;
-        }
-        if (buffer.WrittenCount == 0) throw new DecodeException("The request body is empty; send a JSON object.");
+        var buffer = new ArrayPoolBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 4096, 256, 1 << 20));
         try
         {
-            var document = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
-            if (JsonBodyRules.FindProblem(buffer.WrittenSpan, document, options.MaxJsonDepth) is { } problem)
+            var reader = request.BodyReader;
+            while (true)
+            {
+                var result = await reader.ReadAsync(http.RequestAborted);
+                foreach (var segment in result.Buffer)
+                {
+                    if (buffer.WrittenCount + (long)segment.Length > options.MaxRequestBodyBytes) throw new BodyTooLargeException(options.MaxRequestBodyBytes);
+                    buffer.Write(segment.Span);
+                }
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) break;
+            }
+            if (buffer.WrittenCount == 0) throw new DecodeException("The request body is empty; send a JSON object.");
+            var document = Parse(buffer.WrittenMemory, options);
+            return new SourceDocument(dialect, document) { Bytes = buffer };
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    private static JsonDocument Parse(ReadOnlyMemory<byte> body, GatewayOptions options)
+    {
+        try
+        {
+            var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+            if (JsonBodyRules.FindProblem(body.Span, document, options.MaxJsonDepth) is { } problem)
             {
                 document.Dispose();
                 throw new DecodeException(problem);
             }
-            return new SourceDocument(dialect, document);
+            return document;
         }
         catch (JsonException e)
         {

@@ -1,9 +1,10 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ARouter.Billing;
 using ARouter.Endpoints;
+using CommunityToolkit.HighPerformance;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.AspNetCore.Http;
 
 namespace ARouter.Passthrough;
@@ -28,12 +29,15 @@ public static partial class PassthroughRequestBody
         if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)) return new(pathModel, null, 0);
         if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true) return new(pathModel, null, 0);
 
-        var body = await ReadAsync(http, options.MaxRequestBodyBytes);
-        var stream = new MemoryStream(body, writable: false);
+        var buffer = await ReadAsync(http, options.MaxRequestBodyBytes);
+        // The forwarder reads the body from the pooled bytes; they go back to the pool when the response is done.
+        http.Response.RegisterForDispose(buffer);
+        var body = buffer.WrittenMemory;
+        var stream = body.AsStream();
         request.Body = stream;
         http.Response.RegisterForDispose(stream);
 
-        var prompt = body.Length <= CountedBytesLimit ? tokens.Count(Encoding.UTF8.GetString(body)) : body.Length / 3;
+        var prompt = body.Length <= CountedBytesLimit ? tokens.Count(Encoding.UTF8.GetString(body.Span)) : body.Length / 3;
         try
         {
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
@@ -51,23 +55,31 @@ public static partial class PassthroughRequestBody
         }
     }
 
-    private static async Task<byte[]> ReadAsync(HttpContext http, long limit)
+    private static async Task<ArrayPoolBufferWriter<byte>> ReadAsync(HttpContext http, long limit)
     {
         if (http.Request.ContentLength > limit) throw new BodyTooLargeException(limit);
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(http.Request.ContentLength ?? 4096, 256, 1 << 20));
-        var reader = http.Request.BodyReader;
-        while (true)
+        var buffer = new ArrayPoolBufferWriter<byte>((int)Math.Clamp(http.Request.ContentLength ?? 4096, 256, 1 << 20));
+        try
         {
-            var result = await reader.ReadAsync(http.RequestAborted);
-            foreach (var segment in result.Buffer)
+            var reader = http.Request.BodyReader;
+            while (true)
             {
-                if (buffer.WrittenCount + (long)segment.Length > limit) throw new BodyTooLargeException(limit);
-                buffer.Write(segment.Span);
+                var result = await reader.ReadAsync(http.RequestAborted);
+                foreach (var segment in result.Buffer)
+                {
+                    if (buffer.WrittenCount + (long)segment.Length > limit) throw new BodyTooLargeException(limit);
+                    buffer.Write(segment.Span);
+                }
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) break;
             }
-            reader.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted) break;
+            return buffer;
         }
-        return buffer.WrittenSpan.ToArray();
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
     }
 
     private static int? Int(JsonElement obj, string name)

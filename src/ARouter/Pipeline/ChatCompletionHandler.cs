@@ -1,4 +1,3 @@
-using System.Buffers;
 using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Dialects.Anthropic;
@@ -10,6 +9,7 @@ using ARouter.Routing;
 using ARouter.Storage;
 using ARouter.Upstream;
 using ARouter.Upstream.Wires;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.Extensions.Logging;
 
 namespace ARouter.Pipeline;
@@ -107,8 +107,8 @@ public sealed class ChatCompletionHandler(
         var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { Attempts = attempts, ExcludeReasoning = chat.Reasoning?.Exclude == true };
         try
         {
-            // The provider's body is about the caller's size: a fixed 4 KiB was most of a small request's allocations.
-            var body = new ArrayBufferWriter<byte>((int)Math.Clamp((request.Http.Request.ContentLength ?? 4096) + 512, 1024, 1 << 20));
+            // The provider's body is about the caller's size, from the pool; it outlives every use (the call is disposed first).
+            using var body = new ArrayPoolBufferWriter<byte>((int)Math.Clamp((request.Http.Request.ContentLength ?? 4096) + 512, 1024, 1 << 20));
             wire.EncodeRequest(body, chat, target);
             var uri = wire.ChatUri(target, chat.Stream);
             UpstreamAttempt? answering = null;

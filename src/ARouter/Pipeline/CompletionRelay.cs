@@ -7,6 +7,7 @@ using ARouter.Dialects.OpenAi;
 using ARouter.Endpoints;
 using ARouter.Upstream;
 using ARouter.Upstream.Wires;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace ARouter.Pipeline;
 
@@ -20,10 +21,10 @@ public sealed class CompletionRelay(TokenEstimator tokens)
     public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
     {
         var target = facts.Target;
-        byte[] body;
+        using var body = new ArrayPoolBufferWriter<byte>((int)Math.Clamp(call.Response.Content.Headers.ContentLength ?? 4096, 256, 1 << 20));
         try
         {
-            body = await call.Response.Content.ReadAsByteArrayAsync(call.Deadline.Token);
+            await ReadAllAsync(call, body);
         }
         catch (OperationCanceledException) when (call.Deadline.Expired is not null)
         {
@@ -38,7 +39,7 @@ public sealed class CompletionRelay(TokenEstimator tokens)
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body);
+            document = JsonDocument.Parse(body.WrittenMemory);
         }
         catch (JsonException)
         {
@@ -78,4 +79,11 @@ public sealed class CompletionRelay(TokenEstimator tokens)
         return null;
     }
 
+    /// <summary>The whole body into pooled memory (the provider's JSON is parsed in place, then released with the response).</summary>
+    private static async Task ReadAllAsync(UpstreamCall call, ArrayPoolBufferWriter<byte> body)
+    {
+        await using var stream = await call.Response.Content.ReadAsStreamAsync(call.Deadline.Token);
+        int read;
+        while ((read = await stream.ReadAsync(body.GetMemory(4096), call.Deadline.Token)) > 0) body.Advance(read);
+    }
 }

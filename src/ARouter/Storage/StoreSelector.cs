@@ -7,7 +7,8 @@ namespace ARouter.Storage;
 
 /// <summary>
 /// Reads <c>AROUTER_DATABASE</c>: a value starting <c>Host=</c> is a PostgreSQL connection string,
-/// anything else a SQLite one (default <see cref="DefaultDatabase"/>).
+/// anything else a SQLite one (default <see cref="DefaultDatabase"/>). A bare file path (no <c>=</c>), which is what
+/// people type for SQLite, means <c>Data Source=</c> that path.
 /// </summary>
 public static class StoreSelector
 {
@@ -16,7 +17,9 @@ public static class StoreSelector
     public static string ConnectionString(IConfiguration configuration)
     {
         var database = configuration["AROUTER_DATABASE"];
-        return string.IsNullOrWhiteSpace(database) ? DefaultDatabase : database.Trim();
+        if (string.IsNullOrWhiteSpace(database)) return DefaultDatabase;
+        database = database.Trim();
+        return database.Contains('=') ? database : "Data Source=" + database;
     }
 
     public static bool IsPostgres(string connectionString) => connectionString.StartsWith("Host=", StringComparison.OrdinalIgnoreCase);

@@ -155,3 +155,30 @@ public abstract class CliTests(StoreEngine engine) : IAsyncLifetime
 
 [CollectionDefinition(nameof(EnvironmentCollection), DisableParallelization = true)]
 public sealed class EnvironmentCollection;
+
+/// <summary>A bare path is what people type for a SQLite file; it must not be rejected as a malformed connection string.</summary>
+[Collection(nameof(EnvironmentCollection))]
+public sealed class BareDatabasePathCliTests
+{
+    [Fact]
+    public async Task A_bare_file_path_in_AROUTER_DATABASE_is_taken_as_the_SQLite_file()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"arouter-bare-{Guid.NewGuid():N}", "gateway.db");
+        var previous = Environment.GetEnvironmentVariable("AROUTER_DATABASE");
+        Environment.SetEnvironmentVariable("AROUTER_DATABASE", path);
+        try
+        {
+            var output = new StringWriter();
+            var code = await CliApp.RunAsync(["accounts", "create", "--name", "bare", "--credits", "1"], output);
+            Assert.Equal(0, code);
+            Assert.Contains("acct_", output.ToString());
+            Assert.True(File.Exists(path), "the path names the SQLite file itself");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AROUTER_DATABASE", previous);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+}

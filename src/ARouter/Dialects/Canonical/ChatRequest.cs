@@ -81,7 +81,14 @@ public sealed record ChatRequest
 /// <summary>The caller's parsed body and the dialect it was written in; disposed with the request.</summary>
 public sealed record SourceDocument(CallerDialect Dialect, JsonDocument Json) : IDisposable
 {
-    public void Dispose() => Json.Dispose();
+    /// <summary>The pooled bytes <see cref="Json"/> was parsed from (it reads them in place), returned to the pool with it.</summary>
+    public IDisposable? Bytes { get; init; }
+
+    public void Dispose()
+    {
+        Json.Dispose();
+        Bytes?.Dispose();
+    }
 }
 
 public enum CallerDialect { OpenAi, Anthropic, Gemini }
