@@ -99,6 +99,7 @@ public static class GatewayApp
         services.AddSingleton<IRateLimiter, GcraRateLimiter>();
         services.AddSingleton<KeyRateLimits>();
         services.AddSingleton<TokenEstimator>();
+        services.Configure<TokenizerOptions>(configuration.GetSection("ARouter:Tokenizer"));
         services.AddSingleton<LedgerWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());
         services.AddSingleton(sp =>
@@ -148,8 +149,8 @@ public static class GatewayApp
         _ = app.Services.GetRequiredService<GatewayMetrics>();
         // A missing or bad secrets key stops the start, not a caller's first BYOK request.
         _ = app.Services.GetRequiredService<ProviderKeyCipher>();
-        // Loading the o200k vocabulary allocates ~50 MB: do it at start-up, not on the first caller's request.
-        app.Services.GetRequiredService<TokenEstimator>().Count("warm up");
+        // The o200k vocabulary (~40 MB) is loaded on the first exact count, which many gateways never need; ARouter:Tokenizer:WarmUp loads it now.
+        if (app.Services.GetRequiredService<IOptions<TokenizerOptions>>().Value.WarmUp) app.Services.GetRequiredService<TokenEstimator>().WarmUpInBackground();
         var providers = app.Services.GetRequiredService<ProviderDirectory>().All.Where(p => p.HasKey).Select(p => p.Provider.Slug).Order().ToList();
         Log.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter"), store.Engine, providers.Count, string.Join(", ", providers));
     }

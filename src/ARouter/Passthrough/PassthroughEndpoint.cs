@@ -98,8 +98,7 @@ public sealed class PassthroughEndpoint(
         if (!byok && facts.Model is { } model)
         {
             var priced = pricing.PriceFor(slug, model);
-            var prompt = Math.Min(facts.PromptTokens, priced.ContextLength);
-            return await credits.ReserveAsync(request, new RouteTarget(priced, endpoint), generationId, prompt, facts.MaxOutputTokens);
+            return await credits.ReserveAsync(request, new RouteTarget(priced, endpoint), generationId, facts.Prompt.AtMost(priced.ContextLength), facts.MaxOutputTokens);
         }
 
         var amount = byok ? 0 : Money.ToNanos(options.Value.ReservationUsdFor(slug));

@@ -10,7 +10,8 @@ using Microsoft.AspNetCore.Http;
 namespace ARouter.Passthrough;
 
 /// <summary>What the gateway needs from a native request to size its worst case: the model and the output cap.</summary>
-public sealed record PassthroughRequestFacts(string? Model, int? MaxOutputTokens, int PromptTokens);
+/// <param name="Prompt">The whole body's size in tokens: its bytes at once, counted only when billing needs it (the bytes live until the response ends).</param>
+public sealed record PassthroughRequestFacts(string? Model, int? MaxOutputTokens, PromptSize Prompt);
 
 /// <summary>
 /// Reads a JSON request body once (within the body limit), notes the model and the output cap wherever the
@@ -26,8 +27,8 @@ public static partial class PassthroughRequestBody
     {
         var pathModel = ModelInPath().Match(Uri.UnescapeDataString(remainder)) is { Success: true } match ? match.Groups[1].Value : null;
         var request = http.Request;
-        if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)) return new(pathModel, null, 0);
-        if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true) return new(pathModel, null, 0);
+        if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)) return new(pathModel, null, PromptSize.Known(0));
+        if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true) return new(pathModel, null, PromptSize.Known(0));
 
         var buffer = await ReadAsync(http, options.MaxRequestBodyBytes);
         // The forwarder reads the body from the pooled bytes; they go back to the pool when the response is done.
@@ -37,7 +38,7 @@ public static partial class PassthroughRequestBody
         request.Body = stream;
         http.Response.RegisterForDispose(stream);
 
-        var prompt = body.Length <= CountedBytesLimit ? tokens.Count(Encoding.UTF8.GetString(body.Span)) : body.Length / 3;
+        var prompt = body.Length <= CountedBytesLimit ? tokens.Measure(body) : PromptSize.Known(body.Length / 3);
         try
         {
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });

@@ -24,7 +24,7 @@ public sealed class PassthroughSettlement(GatewayRequest request, string slug, s
         if (usage is null && tap.IsEventStream && (tap.GeneratedText.Length > 0 || tap.UncountedChars > 0))
         {
             // o200k averages about four characters per token; only text past the kept cap is estimated that way.
-            usage = new TokenUsage(facts.PromptTokens, tokens.Count(tap.GeneratedText) + (int)Math.Min(int.MaxValue / 2, (tap.UncountedChars + 3) / 4));
+            usage = new TokenUsage(facts.Prompt.Exact, tokens.Count(tap.GeneratedText) + (int)Math.Min(int.MaxValue / 2, (tap.UncountedChars + 3) / 4));
             counted = true;
         }
         var priced = usage is null && modelName is not null ? pricing.Find(slug, modelName) : pricing.PriceFor(slug, modelName);

@@ -13,13 +13,13 @@ namespace ARouter.Pipeline;
 /// closing <c>message_delta</c> and <c>message_stop</c> held until the cost is known); from any other provider
 /// the canonical events are written as Anthropic's event sequence.
 /// </summary>
-public sealed class AnthropicStreamSink(SseWriter sse, GenerationFacts facts, int promptTokens) : IStreamSink
+public sealed class AnthropicStreamSink(SseWriter sse, GenerationFacts facts, PromptSize prompt) : IStreamSink
 {
     private readonly AnthropicStreamEncoder _encoder = new(sse, facts.GenerationId, facts.Target.Model.Id);
     private readonly bool _sameDialect = facts.Target.Provider.Dialect == WireDialect.Anthropic;
     private string? _stopReason;
 
-    public ValueTask StartAsync(CancellationToken ct) => _sameDialect ? ValueTask.CompletedTask : _encoder.StartAsync(promptTokens, ct);
+    public ValueTask StartAsync(CancellationToken ct) => _sameDialect ? ValueTask.CompletedTask : _encoder.StartAsync(prompt.Exact, ct);
 
     public async ValueTask EventAsync(SseEvent raw, StreamStep step, CancellationToken ct)
     {

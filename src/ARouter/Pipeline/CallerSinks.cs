@@ -38,12 +38,12 @@ public static class CallerSinks
     public static ChatResponse Visible(ChatResponse response, GenerationFacts facts)
         => facts.ExcludeReasoning ? response with { Reasoning = null, ReasoningSignature = null } : response;
 
-    public static IStreamSink Stream(GatewayRequest request, GenerationFacts facts, int promptTokens)
+    public static IStreamSink Stream(GatewayRequest request, GenerationFacts facts, PromptSize prompt)
     {
         var output = request.Http.Response.BodyWriter;
         return request.Dialect switch
         {
-            CallerDialect.Anthropic => new AnthropicStreamSink(new SseWriter(output), facts, promptTokens),
+            CallerDialect.Anthropic => new AnthropicStreamSink(new SseWriter(output), facts, prompt),
             // Gemini streams SSE with ?alt=sse and a JSON array without it.
             CallerDialect.Gemini => new GeminiStreamSink(output, request.Http.Request.Query["alt"] == "sse", facts),
             _ => new OpenAiStreamSink(new SseWriter(output), facts),

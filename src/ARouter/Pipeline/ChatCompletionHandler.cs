@@ -48,11 +48,11 @@ public sealed class ChatCompletionHandler(
         };
         if (RequestLimits.Check(chat, request.Options) is { } tooBig) return tooBig;
 
-        // Counted once: every candidate sees the same prompt (unless downloaded media changes it, see TryAsync).
-        var promptTokens = tokens.CountPrompt(chat);
+        // Measured once: every candidate sees the same prompt (unless downloaded media changes it, see TryAsync). Counted exactly only when needed.
+        var prompt = tokens.Measure(chat);
         // OpenRouter's fallback: "model" first, then "models", each tried until one answers; "auto" expands to the router's picks.
         var candidates = new[] { chat.Model }.Concat(chat.Models ?? [])
-            .SelectMany(m => AutoRouter.IsAuto(m) ? auto.Candidates(chat, promptTokens) : [m])
+            .SelectMany(m => AutoRouter.IsAuto(m) ? auto.Candidates(chat, prompt) : [m])
             .Distinct(StringComparer.Ordinal).ToList();
         if (chat.Preferences is { } preferences)
         {
@@ -70,7 +70,7 @@ public sealed class ChatCompletionHandler(
             var started = clock.GetTimestamp();
             var logged = attempts.Count;
             // Only the last candidate is retried on a transient failure: with others left, falling back is the better retry.
-            var error = await TryAsync(request, chat, promptTokens, candidate, attempts, mayRetry: i == candidates.Count - 1);
+            var error = await TryAsync(request, chat, prompt, candidate, attempts, mayRetry: i == candidates.Count - 1);
             if (error is null) return null;
             if (attempts.Count == logged) attempts.Skipped(candidate, error, started);
             if (!CanFallBack(error) || candidates.Count == 1) return error;
@@ -81,7 +81,7 @@ public sealed class ChatCompletionHandler(
     }
 
     /// <summary>One candidate model, start to finish. Null when it answered; otherwise why not (nothing charged).</summary>
-    private async Task<GatewayError?> TryAsync(GatewayRequest request, ChatRequest chat, int promptTokens, string model, AttemptLog attempts, bool mayRetry)
+    private async Task<GatewayError?> TryAsync(GatewayRequest request, ChatRequest chat, PromptSize prompt, string model, AttemptLog attempts, bool mayRetry)
     {
         var (resolved, routeError) = resolver.Resolve(model, embedding: false);
         if (resolved is null) return routeError;
@@ -95,13 +95,13 @@ public sealed class ChatCompletionHandler(
             // Gemini reads only inline data or its own file URIs, OpenAI-wire providers PDFs only as file_data: the gateway downloads other URLs, safely.
             var (inlined, mediaError) = await media.InlineAsync(chat, request.Aborted, documentsOnly: target.Provider.Dialect == WireDialect.OpenAi);
             if (inlined is null) return mediaError;
-            // A downloaded PDF is counted by its size, so the prompt is recounted only when something was downloaded.
-            if (!ReferenceEquals(inlined, chat)) promptTokens = tokens.CountPrompt(inlined);
+            // A downloaded PDF is counted by its size, so the prompt is measured again only when something was downloaded.
+            if (!ReferenceEquals(inlined, chat)) prompt = tokens.Measure(inlined);
             chat = inlined;
         }
 
         var generationId = Ids.NewGenerationId();
-        var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, promptTokens, chat.MaxTokens);
+        var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, prompt, chat.MaxTokens);
         if (reservation is null) return reserveError;
 
         var facts = new GenerationFacts(request, target, generationId, "chat.completions", chat.Stream, clock) { Attempts = attempts, ExcludeReasoning = chat.Reasoning?.Exclude == true };
@@ -144,8 +144,8 @@ public sealed class ChatCompletionHandler(
             using (call)
             {
                 var result = chat.Stream
-                    ? await streamRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens)
-                    : await completionRelay.RelayAsync(request, wire, call, facts, reservation, promptTokens);
+                    ? await streamRelay.RelayAsync(request, wire, call, facts, reservation, prompt)
+                    : await completionRelay.RelayAsync(request, wire, call, facts, reservation, prompt);
                 // An error back from a relay means nothing reached the caller yet, so the next candidate may still answer.
                 if (result is not null)
                 {

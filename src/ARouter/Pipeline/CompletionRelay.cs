@@ -18,7 +18,7 @@ namespace ARouter.Pipeline;
 /// </summary>
 public sealed class CompletionRelay(TokenEstimator tokens)
 {
-    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
+    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, PromptSize prompt)
     {
         var target = facts.Target;
         using var body = new ArrayPoolBufferWriter<byte>((int)Math.Clamp(call.Response.Content.Headers.ContentLength ?? 4096, 256, 1 << 20));
@@ -57,7 +57,7 @@ public sealed class CompletionRelay(TokenEstimator tokens)
             var usage = decoded.Usage;
             if (usage is null)
             {
-                usage = new TokenUsage(promptTokens, tokens.Count(decoded.Text + decoded.Reasoning + string.Concat(decoded.ToolCalls.Select(c => c.Name + c.ArgumentsJson))));
+                usage = new TokenUsage(prompt.Exact, tokens.Count(decoded.Text + decoded.Reasoning + string.Concat(decoded.ToolCalls.Select(c => c.Name + c.ArgumentsJson))));
                 facts.UsageCounted = true;
                 upstreamUsage = null;
             }

@@ -12,19 +12,56 @@ public sealed class CreditCheck(Ledger ledger)
     /// <summary>Output allowance when neither the caller nor the catalog gives one.</summary>
     private const int DefaultMaxOutput = 4_096;
 
-    public async Task<(Reservation? Reservation, GatewayError? Error)> ReserveAsync(GatewayRequest request, RouteTarget target, string generationId, int promptTokens, int? requestedMaxTokens)
+    /// <summary>
+    /// Holds the worst case sized by the prompt's cheap upper bound when that much credit is there, so a caller with
+    /// credit to spare never waits for an exact count. Only when that hold does not fit is the prompt counted and the
+    /// exact worst case held (or refused, with the counted figures), exactly as if the bound had not been tried.
+    /// </summary>
+    public async Task<(Reservation? Reservation, GatewayError? Error)> ReserveAsync(GatewayRequest request, RouteTarget target, string generationId, PromptSize prompt, int? requestedMaxTokens)
     {
         var model = target.Model;
         var modelMax = model.MaxOutputTokens ?? Math.Max(DefaultMaxOutput, model.ContextLength / 4);
-        // Prompt and output share the context window, so the output can never exceed what the prompt leaves.
-        var maxOutput = Math.Min(Math.Min(requestedMaxTokens ?? modelMax, modelMax), Math.Max(1, model.ContextLength - promptTokens));
-        var worstCase = CostCalculator.WorstCaseNanos(model.Price, TokenEstimator.WithMargin(promptTokens), maxOutput);
-        // With the caller's own provider key the provider bills them; only the BYOK fee is held.
-        if (target.Byok) worstCase = GenerationFacts.ByokFee(worstCase, request.Options.ByokFeePercent);
-
+        var allowance = Math.Min(requestedMaxTokens ?? modelMax, modelMax);
         var key = request.Caller.Key;
         KeyLimit? keyLimit = key.LimitNanos is { } limit ? new KeyLimit(limit, key.UsageNanos) : null;
-        var outcome = await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, worstCase, request.Aborted, keyLimit);
+
+        ReserveOutcome? refused = null;
+        if (!prompt.IsCounted)
+        {
+            // The output allowance is left uncapped here: capping it by the context the bound leaves would shrink the
+            // output term as the prompt grows, and the hold could come out below the exact one.
+            var generous = WorstCase(request, target, prompt.Bound, allowance);
+            var first = await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, generous, request.Aborted, keyLimit);
+            if (first.Status is not (ReserveStatus.InsufficientCredits or ReserveStatus.KeyLimitReached)) return Outcome(request, target, first, keyLimit, prompt, 0, 0);
+            refused = first;
+        }
+        var (worstCase, maxOutput) = Exact(request, target, prompt, allowance);
+        // When the exact hold cannot fit what the bound's refusal found left either, that refusal is the answer (one trip to the ledger, not two).
+        var outcome = refused is { } known && worstCase > known.AvailableNanos
+            ? known
+            : await ledger.ReserveAsync(request.Caller.AccountId, request.Caller.KeyId, generationId, worstCase, request.Aborted, keyLimit);
+        return Outcome(request, target, outcome, keyLimit, prompt, worstCase, maxOutput);
+    }
+
+    /// <summary>The hold by the counted prompt: with margin, and the output the context leaves after it.</summary>
+    private static (long WorstCase, int MaxOutput) Exact(GatewayRequest request, RouteTarget target, PromptSize prompt, int allowance)
+    {
+        // Prompt and output share the context window, so the output can never exceed what the prompt leaves.
+        var maxOutput = Math.Min(allowance, Math.Max(1, target.Model.ContextLength - prompt.Exact));
+        return (WorstCase(request, target, prompt.Exact, maxOutput), maxOutput);
+    }
+
+    private static long WorstCase(GatewayRequest request, RouteTarget target, int promptTokens, int maxOutput)
+    {
+        var worstCase = CostCalculator.WorstCaseNanos(target.Model.Price, TokenEstimator.WithMargin(promptTokens), maxOutput);
+        // With the caller's own provider key the provider bills them; only the BYOK fee is held.
+        return target.Byok ? GenerationFacts.ByokFee(worstCase, request.Options.ByokFeePercent) : worstCase;
+    }
+
+    /// <param name="worstCase">The exact hold and its output allowance, for a refusal's message (unused when reserved).</param>
+    private static (Reservation?, GatewayError?) Outcome(GatewayRequest request, RouteTarget target, ReserveOutcome outcome, KeyLimit? keyLimit, PromptSize prompt, long worstCase, int maxOutput)
+    {
+        var model = target.Model;
         return outcome.Status switch
         {
             ReserveStatus.Reserved => (request.Telemetry.Track(outcome.Reservation!, target.Provider.Slug, model.Id), null),
@@ -36,8 +73,8 @@ public sealed class CreditCheck(Ledger ledger)
             ReserveStatus.Unavailable => (null, Unavailable),
             _ => (null, GatewayError.PaymentRequired(
                 $"Insufficient credits: this request to {model.Id} may cost up to ${Money.Format(Money.FromNanos(worstCase))} " +
-                $"(~{promptTokens} prompt tokens + up to {maxOutput} output tokens) but the account has ${Money.Format(Money.FromNanos(outcome.AvailableNanos))} available" +
-                AffordableOutput(model.Price, promptTokens, outcome.AvailableNanos) + ". Add credits or lower max_tokens.")),
+                $"(~{prompt.Exact} prompt tokens + up to {maxOutput} output tokens) but the account has ${Money.Format(Money.FromNanos(outcome.AvailableNanos))} available" +
+                AffordableOutput(model.Price, prompt.Exact, outcome.AvailableNanos) + ". Add credits or lower max_tokens.")),
         };
     }
 

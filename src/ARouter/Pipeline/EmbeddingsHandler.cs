@@ -37,9 +37,9 @@ public sealed class EmbeddingsHandler(
         if (target.Provider.Dialect == WireDialect.Anthropic || target.Provider.EmbeddingsPath is not { } embeddingsPath)
             return GatewayError.BadRequest($"Provider '{target.Provider.Slug}' has no embeddings API.", "model");
 
-        var promptTokens = embedding.TokenArrayTokens + embedding.Texts.Sum(tokens.Count);
+        var prompt = tokens.Measure(embedding);
         var generationId = Ids.NewGenerationId();
-        var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, promptTokens, 0);
+        var (reservation, reserveError) = await credit.ReserveAsync(request, target, generationId, prompt, 0);
         if (reservation is null) return reserveError;
 
         var facts = new GenerationFacts(request, target, generationId, "embeddings", false, clock);
@@ -57,7 +57,7 @@ public sealed class EmbeddingsHandler(
             {
                 if (!call.Response.IsSuccessStatusCode)
                     return facts.Fail(logger, reservation, await UpstreamErrorMapper.MapAsync(target.Provider.Slug, call.Response, request.Aborted));
-                return await RelayAsync(request, embedding, call, facts, reservation, promptTokens);
+                return await RelayAsync(request, embedding, call, facts, reservation, prompt);
             }
         }
         finally
@@ -66,7 +66,7 @@ public sealed class EmbeddingsHandler(
         }
     }
 
-    private async Task<GatewayError?> RelayAsync(GatewayRequest request, EmbeddingRequest embedding, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
+    private async Task<GatewayError?> RelayAsync(GatewayRequest request, EmbeddingRequest embedding, UpstreamCall call, GenerationFacts facts, Reservation reservation, PromptSize prompt)
     {
         var target = facts.Target;
         JsonDocument document;
@@ -84,7 +84,7 @@ public sealed class EmbeddingsHandler(
             JsonElement? upstreamUsage = root.ValueKind == JsonValueKind.Object && OpenAiUsage.TryFind(root, out var u) ? u : null;
             var usage = upstreamUsage is { } found ? OpenAiUsage.Read(found) : null;
             facts.UsageCounted = usage is null;
-            usage ??= new TokenUsage(promptTokens, 0);
+            usage ??= new TokenUsage(prompt.Exact, 0);
             if (facts.UsageCounted) upstreamUsage = null;
             facts.Usage = usage;
             var charged = await reservation.SettleAsync(facts.CostOf(usage), facts.ToRecord());

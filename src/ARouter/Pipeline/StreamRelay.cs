@@ -33,10 +33,10 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
     /// Null once the caller has its answer — complete, or ended by an error event. An error when the stream failed
     /// before anything reached the caller (no event yet): nothing is charged and the next candidate may be tried.
     /// </returns>
-    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, int promptTokens)
+    public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, PromptSize prompt)
     {
         var response = request.Http.Response;
-        var sink = CallerSinks.Stream(request, facts, promptTokens);
+        var sink = CallerSinks.Stream(request, facts, prompt);
         var started = false;
         async ValueTask StartAsync()
         {
@@ -108,7 +108,7 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
             return failure!.Stage == ErrorStage.UpstreamStream ? failure with { Stage = ErrorStage.UpstreamFailed } : failure;
 
         var reported = decoder.Usage;
-        var finalUsage = reported ?? new TokenUsage(promptTokens, generated.WrittenCount == 0 ? 0 : tokens.Count(Encoding.UTF8.GetString(generated.WrittenSpan)));
+        var finalUsage = reported ?? new TokenUsage(prompt.Exact, generated.WrittenCount == 0 ? 0 : tokens.Count(Encoding.UTF8.GetString(generated.WrittenSpan)));
         facts.Usage = finalUsage;
         facts.UsageCounted = reported is null;
         facts.Status = ending switch { Ending.ClientGone => 499, Ending.UpstreamFailed => failure!.Status, _ => 200 };

@@ -1,3 +1,4 @@
+using ARouter.Billing;
 using ARouter.Catalog;
 using ARouter.Dialects.Canonical;
 using Microsoft.Extensions.Options;
@@ -35,16 +36,16 @@ public sealed class AutoRouter(ModelCatalog catalog, ProviderDirectory providers
 
     public static bool IsAuto(string model) => model is "auto" or "arouter/auto" or "openrouter/auto";
 
-    /// <param name="promptTokens">The request's prompt as the gateway counted it.</param>
-    public IReadOnlyList<string> Candidates(ChatRequest request, int promptTokens)
+    /// <param name="prompt">The request's prompt; counted exactly only for a model whose context its upper bound does not fit.</param>
+    public IReadOnlyList<string> Candidates(ChatRequest request, PromptSize prompt)
     {
         var settings = options.Value;
         var pool = string.IsNullOrWhiteSpace(settings.Models)
             ? DefaultPool
             : settings.Models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var needed = promptTokens + (request.MaxTokens ?? 1_024);
+        var output = request.MaxTokens ?? 1_024;
         var fitting = pool.Select(catalog.FindModel).OfType<ModelRecord>()
-            .Where(m => !m.IsEmbedding && providers.Find(m.Provider)?.HasKey == true && m.ContextLength >= needed)
+            .Where(m => !m.IsEmbedding && providers.Find(m.Provider)?.HasKey == true && prompt.FitsWith(output, m.ContextLength))
             .Where(m => (!request.HasImages || m.Capabilities.Vision) && (!request.HasFiles || m.Capabilities.Pdf) && (!request.HasTools || m.Capabilities.Tools));
         if (settings.Policy.Equals("cheapest", StringComparison.OrdinalIgnoreCase))
             fitting = fitting.OrderBy(m => m.Price.Prompt + (m.Price.Completion ?? 0m));

@@ -155,6 +155,9 @@ public sealed class GeminiApiTests(GatewayWithFakes fixture) : IClassFixture<Gat
         { "nope/model:generateContent", """{"contents":[{"parts":[{"text":"hi"}]}]}""", HttpStatusCode.NotFound, "NOT_FOUND" },
         { "deepseek/deepseek-chat", """{"contents":[{"parts":[{"text":"hi"}]}]}""", HttpStatusCode.NotFound, "NOT_FOUND" },
         { "deepseek/deepseek-chat:generateContent", "not json", HttpStatusCode.BadRequest, "INVALID_ARGUMENT" },
+        // A number beyond double's range (found by the fuzz test): a 400 naming the field, not a 500.
+        { "deepseek/deepseek-chat:streamGenerateContent", """{"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":{"temperature":1e400}}""", HttpStatusCode.BadRequest, "INVALID_ARGUMENT" },
+        { "deepseek/deepseek-chat:generateContent", """{"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":{"topP":-1e400}}""", HttpStatusCode.BadRequest, "INVALID_ARGUMENT" },
     };
 
     [Theory]

@@ -200,7 +200,7 @@ public static class GeminiRequestDecoder
 
     private static double? Number(JsonElement obj, string name, string? alias = null)
         => Field(obj, name, alias) is { } value
-            ? value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var d) ? d : throw new DecodeException($"generationConfig.{name}: must be a number", name)
+            ? value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var d) && double.IsFinite(d) ? d : throw new DecodeException($"generationConfig.{name}: must be a number", name)
             : null;
 
     private static List<string>? Strings(JsonElement obj, string name, string alias)
