@@ -82,17 +82,20 @@ foreach (var scenario in scenarios)
 results["gateway_allocations_by_type_kb"] = allocationTypes;
 results["load"] = load;
 
-if (options.SkipStreams) return 0;
-Console.WriteLine($"stream probe: {StreamProbe.Streams} streams per target, events {StreamProbe.GapMs} ms apart ...");
-var probe = new StreamProbe(upstream);
-var gatewayUrl = $"http://127.0.0.1:{gateway.Port}";
-var probeTargets = new List<(string Name, string Url, string Model)> { ("direct", $"http://127.0.0.1:{upstream.Port}{Scenario.UpstreamPath}", Scenario.UpstreamModel) };
-if (nginx is not null) probeTargets.Add(("nginx", $"http://127.0.0.1:{nginx.Port}{Scenario.UpstreamPath}", Scenario.UpstreamModel));
-probeTargets.Add(("gateway_chat", gatewayUrl + "/v1/chat/completions", "openai/gpt-5.4-mini"));
-probeTargets.Add(("gateway_passthrough", gatewayUrl + "/openai/v1/chat/completions", Scenario.UpstreamModel));
-var streams = new JsonObject();
-foreach (var (name, timing) in await probe.MeasureAsync(probeTargets, gateway.Key)) streams[name] = JsonSerializer.SerializeToNode(timing, Report.Json);
-results["streams"] = streams;
+// --no-streams skips only the probe: the memory figures, targets and JSON are still written.
+if (!options.SkipStreams)
+{
+    Console.WriteLine($"stream probe: {StreamProbe.Streams} streams per target, events {StreamProbe.GapMs} ms apart ...");
+    var probe = new StreamProbe(upstream);
+    var gatewayUrl = $"http://127.0.0.1:{gateway.Port}";
+    var probeTargets = new List<(string Name, string Url, string Model)> { ("direct", $"http://127.0.0.1:{upstream.Port}{Scenario.UpstreamPath}", Scenario.UpstreamModel) };
+    if (nginx is not null) probeTargets.Add(("nginx", $"http://127.0.0.1:{nginx.Port}{Scenario.UpstreamPath}", Scenario.UpstreamModel));
+    probeTargets.Add(("gateway_chat", gatewayUrl + "/v1/chat/completions", "openai/gpt-5.4-mini"));
+    probeTargets.Add(("gateway_passthrough", gatewayUrl + "/openai/v1/chat/completions", Scenario.UpstreamModel));
+    var streams = new JsonObject();
+    foreach (var (name, timing) in await probe.MeasureAsync(probeTargets, gateway.Key)) streams[name] = JsonSerializer.SerializeToNode(timing, Report.Json);
+    results["streams"] = streams;
+}
 
 var memory = ProcStats.Memory(gateway.Pid);
 results["gateway_rss_mb_end"] = memory.Rss;

@@ -91,16 +91,16 @@ public static class Report
                 Add($"{name}: gateway CPU µs per request", gateway["cpu_us_per_request"]!.GetValue<double>(), global::ARouter.Bench.Targets.CpuUsPerRequest);
             if (row["connections"]!.GetValue<int>() == 64 && row["gateway_vs_nginx_throughput"] is { } ratio)
                 Add($"{name}: throughput gateway/nginx", ratio.GetValue<double>(), global::ARouter.Bench.Targets.ThroughputVsNginxAt64, lowerIsBetter: false);
-            if (row["connections"]!.GetValue<int>() == 1)
+            if (row["connections"]!.GetValue<int>() == 1 && row["added_p50_ms_vs_direct"] is not null)
             {
                 Add($"{name}: added p50 ms", row["added_p50_ms_vs_direct"]!.GetValue<double>(), global::ARouter.Bench.Targets.AddedP50Ms);
                 Add($"{name}: added p99 ms", row["added_p99_ms_vs_direct"]!.GetValue<double>(), global::ARouter.Bench.Targets.AddedP99Ms);
                 Add($"{name}: gateway p99/p50", row["gateway_p99_over_p50"]!.GetValue<double>(), global::ARouter.Bench.Targets.P99OverP50);
             }
         }
-        var streams = results["streams"]!.AsObject();
-        var directFirst = streams["direct"]!["first_event_p50_ms"]!.GetValue<double>();
-        foreach (var name in new[] { "gateway_chat", "gateway_passthrough" })
+        var streams = results["streams"]?.AsObject() ?? [];
+        var directFirst = streams["direct"]?["first_event_p50_ms"]?.GetValue<double>() ?? 0;
+        foreach (var name in new[] { "gateway_chat", "gateway_passthrough" }.Where(streams.ContainsKey))
         {
             var s = streams[name]!;
             Add($"{name}: added time to first event p50 ms", s["first_event_p50_ms"]!.GetValue<double>() - directFirst, global::ARouter.Bench.Targets.FirstEventAddedMs);
@@ -108,16 +108,17 @@ public static class Report
             Add($"{name}: events held back (same measure for {floor}: the machine's own noise)", s["events_held_back"]!.GetValue<int>(), 0);
         }
         Add("gateway RSS idle MB", results["gateway_rss_mb_idle"]!.GetValue<double>(), global::ARouter.Bench.Targets.IdleRssMb);
-        var loadRss = rows.Where(r => r["connections"]!.GetValue<int>() == 64).Select(r => r["gateway"]!["rss_mb_max"]!.GetValue<double>()).DefaultIfEmpty(0).Max();
-        Add("gateway RSS under 64-connection load MB", loadRss, global::ARouter.Bench.Targets.LoadRssMb);
+        var loadRss = rows.Where(r => r["connections"]!.GetValue<int>() == 64).Select(r => r["gateway"]!["rss_mb_max"]!.GetValue<double>()).ToList();
+        if (loadRss.Count > 0) Add("gateway RSS under 64-connection load MB", loadRss.Max(), global::ARouter.Bench.Targets.LoadRssMb);
         return verdicts;
     }
 
     public static void PrintSummary(JsonObject results)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"stream probe",-20} {"1st event p50",13} {"p99",7} {"lag p50",8} {"p99",7} {"max",7} {"held back",10} {"usage lag",9}");
-        foreach (var (name, node) in results["streams"]!.AsObject())
+        if (results["streams"] is not null)
+            Console.WriteLine($"{"stream probe",-20} {"1st event p50",13} {"p99",7} {"lag p50",8} {"p99",7} {"max",7} {"held back",10} {"usage lag",9}");
+        foreach (var (name, node) in results["streams"]?.AsObject() ?? [])
         {
             var s = node!;
             Console.WriteLine($"{name,-20} {s["first_event_p50_ms"],13:0.000} {s["first_event_p99_ms"],7:0.000} {s["event_lag_p50_ms"],8:0.000} {s["event_lag_p99_ms"],7:0.000} {s["event_lag_max_ms"],7:0.000} {$"{s["events_held_back"]}/{s["events_compared"]}",10} {s["usage_event_lag_p50_ms"],9:0.000}");
