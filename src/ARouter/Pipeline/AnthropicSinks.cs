@@ -21,25 +21,29 @@ public sealed class AnthropicStreamSink(SseWriter sse, GenerationFacts facts, Pr
 
     public ValueTask StartAsync(CancellationToken ct) => _sameDialect ? ValueTask.CompletedTask : _encoder.StartAsync(prompt.Exact, ct);
 
-    public async ValueTask EventAsync(SseEvent raw, JsonElement data, StreamStep step, CancellationToken ct)
+    public async ValueTask EventAsync(SseEvent raw, StreamStep step, CancellationToken ct)
     {
         if (!_sameDialect)
         {
-            foreach (var streamEvent in CallerSinks.Visible(step, facts)) await _encoder.WriteAsync(streamEvent, ct);
+            for (var i = 0; i < step.Events.Count; i++)
+            {
+                var streamEvent = step.Events[i];
+                if (!CallerSinks.Hidden(streamEvent, facts)) await _encoder.WriteAsync(streamEvent, ct);
+            }
             return;
         }
+        var data = step.Document;
         var type = AnthropicResponseDecoder.String(data, "type");
         switch (type)
         {
             case "message_start" when data.TryGetProperty("message", out var message):
-                await sse.WriteJsonAsync("message_start", json =>
-                {
-                    json.WriteStartObject();
-                    json.WriteString("type", "message_start");
-                    json.WritePropertyName("message");
-                    AnthropicResponseEncoder.WriteRewritten(json, message, facts.GenerationId, facts.Target.Model.Id, null);
-                    json.WriteEndObject();
-                }, ct);
+                var json = sse.Start("message_start"u8);
+                json.WriteStartObject();
+                json.WriteString("type", "message_start");
+                json.WritePropertyName("message");
+                AnthropicResponseEncoder.WriteRewritten(json, message, facts.GenerationId, facts.Target.Model.Id, null);
+                json.WriteEndObject();
+                await sse.SendAsync(ct);
                 break;
             case "message_delta":
                 _stopReason = data.TryGetProperty("delta", out var delta) ? AnthropicResponseDecoder.String(delta, "stop_reason") : null;
@@ -47,7 +51,8 @@ public sealed class AnthropicStreamSink(SseWriter sse, GenerationFacts facts, Pr
             case "message_stop":
                 break;
             default:
-                await sse.WriteJsonAsync(raw.Name ?? type, json => data.WriteTo(json), ct);
+                data.WriteTo(sse.Start(raw.Name ?? type));
+                await sse.SendAsync(ct);
                 break;
         }
     }

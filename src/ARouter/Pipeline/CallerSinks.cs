@@ -16,7 +16,8 @@ public interface IStreamSink
 {
     string ContentType => "text/event-stream; charset=utf-8";
     ValueTask StartAsync(CancellationToken ct);
-    ValueTask EventAsync(SseEvent raw, JsonElement data, StreamStep step, CancellationToken ct);
+    /// <summary>One upstream event: its bytes (<paramref name="raw"/>) and what it meant (<paramref name="step"/>), both valid only during the call.</summary>
+    ValueTask EventAsync(SseEvent raw, StreamStep step, CancellationToken ct);
     /// <summary>Writes usage and cost, then the dialect's end: a clean close, or an error event when <paramref name="failure"/> is set.</summary>
     ValueTask EndAsync(JsonElement? upstreamUsage, TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct);
 }
@@ -30,9 +31,8 @@ public interface ICompletionSink
 /// <summary>Creates the sinks for the dialect a request arrived in.</summary>
 public static class CallerSinks
 {
-    /// <summary>The canonical events the caller sees: all of them, or all but the thinking when it was excluded.</summary>
-    public static IEnumerable<StreamEvent> Visible(StreamStep step, GenerationFacts facts)
-        => facts.ExcludeReasoning ? step.Events.Where(e => e is not (ReasoningDelta or ReasoningSignatureDelta)) : step.Events;
+    /// <summary>An event the caller does not see: thinking, when it was excluded.</summary>
+    public static bool Hidden(in StreamEvent streamEvent, GenerationFacts facts) => facts.ExcludeReasoning && streamEvent.IsReasoning;
 
     /// <summary>The canonical response the caller sees, without the thinking when it was excluded.</summary>
     public static ChatResponse Visible(ChatResponse response, GenerationFacts facts)

@@ -18,16 +18,16 @@ public sealed class GeminiStreamSink(PipeWriter output, bool sse, GenerationFact
 
     public ValueTask StartAsync(CancellationToken ct) => _encoder.StartAsync(ct);
 
-    public async ValueTask EventAsync(SseEvent raw, JsonElement data, StreamStep step, CancellationToken ct)
+    public async ValueTask EventAsync(SseEvent raw, StreamStep step, CancellationToken ct)
     {
-        if (facts.Target.Provider.Dialect == WireDialect.Gemini)
+        var sameDialect = facts.Target.Provider.Dialect == WireDialect.Gemini;
+        // From Gemini itself the chunk passes as it came; only the finish reason is noted for the closing chunk.
+        if (sameDialect) await _encoder.WriteRawAsync(step.Document, ct);
+        for (var i = 0; i < step.Events.Count; i++)
         {
-            // From Gemini itself the chunk passes as it came; only the finish reason is noted for the closing chunk.
-            await _encoder.WriteRawAsync(data, ct);
-            foreach (var finish in step.Events.OfType<FinishEvent>()) await _encoder.WriteAsync(finish, ct);
-            return;
+            var streamEvent = step.Events[i];
+            if (sameDialect ? streamEvent.Kind == StreamEventKind.Finish : !CallerSinks.Hidden(streamEvent, facts)) await _encoder.WriteAsync(streamEvent, ct);
         }
-        foreach (var streamEvent in CallerSinks.Visible(step, facts)) await _encoder.WriteAsync(streamEvent, ct);
     }
 
     public ValueTask EndAsync(JsonElement? upstreamUsage, TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)

@@ -10,8 +10,9 @@ using ARouter.Upstream.Wires;
 namespace ARouter.Pipeline;
 
 /// <summary>
-/// OpenAI caller. From an OpenAI-wire provider each chunk passes through with the gateway's id and model;
-/// from another dialect's provider chunks are written from the canonical events. Usage and cost close the stream.
+/// OpenAI caller. From an OpenAI-wire provider each chunk passes through with the gateway's id and model, rewritten
+/// from its bytes straight into the response; from another dialect's provider chunks are written from the canonical
+/// events. Usage and cost close the stream.
 /// </summary>
 public sealed class OpenAiStreamSink(SseWriter sse, GenerationFacts facts) : IStreamSink
 {
@@ -20,21 +21,25 @@ public sealed class OpenAiStreamSink(SseWriter sse, GenerationFacts facts) : ISt
 
     public ValueTask StartAsync(CancellationToken ct) => ValueTask.CompletedTask;
 
-    public async ValueTask EventAsync(SseEvent raw, JsonElement data, StreamStep step, CancellationToken ct)
+    public ValueTask EventAsync(SseEvent raw, StreamStep step, CancellationToken ct)
     {
-        var model = facts.Target.Model.Id;
-        if (_sameDialect)
+        if (!_sameDialect) return WriteCanonicalAsync(step.Events, ct);
+        // A usage-only chunk is held back: its numbers go out, with the cost, in the closing chunk.
+        if (step.UsageOnly) return ValueTask.CompletedTask;
+        OpenAiResponseEncoder.WriteRewrittenChunk(sse.Start(ReadOnlySpan<byte>.Empty), raw.Data.Span, facts.GenerationId, facts.Target.Model.Id, stripUsage: step.CarriesUsage);
+        return sse.SendAsync(ct);
+    }
+
+    private async ValueTask WriteCanonicalAsync(StreamEvents events, CancellationToken ct)
+    {
+        for (var i = 0; i < events.Count; i++)
         {
-            // A usage-only chunk is held back: its numbers go out, with the cost, in the closing chunk.
-            if (step.CarriesUsage && !HasChoices(data)) return;
-            await sse.WriteJsonAsync(null, json => OpenAiResponseEncoder.WriteRewritten(json, data, facts.GenerationId, model, null, stripUsage: step.CarriesUsage), ct);
-            return;
-        }
-        foreach (var streamEvent in CallerSinks.Visible(step, facts))
-        {
+            var streamEvent = events[i];
+            if (CallerSinks.Hidden(streamEvent, facts)) continue;
             var first = !_wroteFirst;
             _wroteFirst = true;
-            await sse.WriteJsonAsync(null, json => OpenAiCanonicalResponseEncoder.WriteChunk(json, streamEvent, facts.GenerationId, model, facts.Created, first), ct);
+            OpenAiCanonicalResponseEncoder.WriteChunk(sse.Start(ReadOnlySpan<byte>.Empty), streamEvent, facts.GenerationId, facts.Target.Model.Id, facts.Created, first);
+            await sse.SendAsync(ct);
         }
     }
 
@@ -45,9 +50,6 @@ public sealed class OpenAiStreamSink(SseWriter sse, GenerationFacts facts) : ISt
         if (failure is null) await sse.WriteDoneAsync(ct);
         else await sse.WriteJsonAsync(null, json => ErrorResponder.WriteBody(json, CallerDialect.OpenAi, failure), ct);
     }
-
-    private static bool HasChoices(JsonElement chunk)
-        => chunk.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
 }
 
 public sealed class OpenAiCompletionSink(GenerationFacts facts) : ICompletionSink

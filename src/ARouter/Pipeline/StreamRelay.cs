@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Text;
-using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
@@ -10,6 +10,7 @@ using ARouter.Hosting;
 using ARouter.Observability;
 using ARouter.Upstream;
 using ARouter.Upstream.Wires;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
@@ -49,8 +50,9 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
             await sink.StartAsync(request.Aborted);
         }
 
-        var generated = new StringBuilder();
-        var decoder = wire.NewStreamDecoder(facts.Target.Provider.Slug);
+        // What was generated, as UTF-8 and only in memory, for counting tokens when the provider reports none.
+        using var generated = new ArrayPoolBufferWriter<byte>(1024);
+        using var decoder = wire.NewStreamDecoder(facts.Target.Provider.Slug);
         var deadline = call.Deadline;
         var slug = facts.Target.Provider.Slug;
         GatewayError? failure = null;
@@ -70,19 +72,16 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
                     decoder.MarkDone();
                     break;
                 }
-                if (!TryParse(sseEvent.Data, out var document)) continue;
-                using (document)
+                var step = decoder.Read(sseEvent);
+                if (step.Ignored) continue;
+                if (step.Error is { } streamError)
                 {
-                    var step = decoder.Read(sseEvent, document.RootElement);
-                    if (step.Error is { } streamError)
-                    {
-                        failure = streamError;
-                        break;
-                    }
-                    Remember(step.Events, generated, facts);
-                    if (!started) await StartAsync();
-                    await sink.EventAsync(sseEvent, document.RootElement, step, request.Aborted);
+                    failure = streamError;
+                    break;
                 }
+                Remember(step.Events, generated, facts);
+                if (!started) await StartAsync();
+                await sink.EventAsync(sseEvent, step, request.Aborted);
             }
             if (!decoder.Complete && failure is null)
                 failure = new GatewayError(ErrorStage.UpstreamStream, 502, $"Provider '{slug}' ended the stream before it was complete.");
@@ -105,11 +104,11 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
         }
         if (failure is not null && ending == Ending.Completed) ending = Ending.UpstreamFailed;
         // Nothing reached the caller and nothing was generated: give the failure back, so it can fall back (or be answered as an error).
-        if (ending == Ending.UpstreamFailed && !started && generated.Length == 0 && decoder.Usage is null)
+        if (ending == Ending.UpstreamFailed && !started && generated.WrittenCount == 0 && decoder.Usage is null)
             return failure!.Stage == ErrorStage.UpstreamStream ? failure with { Stage = ErrorStage.UpstreamFailed } : failure;
 
         var reported = decoder.Usage;
-        var finalUsage = reported ?? new TokenUsage(prompt.Exact, tokens.Count(generated));
+        var finalUsage = reported ?? new TokenUsage(prompt.Exact, generated.WrittenCount == 0 ? 0 : tokens.Count(Encoding.UTF8.GetString(generated.WrittenSpan)));
         facts.Usage = finalUsage;
         facts.UsageCounted = reported is null;
         facts.Status = ending switch { Ending.ClientGone => 499, Ending.UpstreamFailed => failure!.Status, _ => 200 };
@@ -120,7 +119,7 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
         var charge = ending switch
         {
             Ending.UpstreamFailed => reported is not null || finalUsage.CompletionTokens > 0,
-            Ending.ClientGone => started || reported is not null || generated.Length > 0,
+            Ending.ClientGone => started || reported is not null || generated.WrittenCount > 0,
             _ => true,
         };
         long charged = 0;
@@ -147,34 +146,25 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
     }
 
     /// <summary>Keeps what was generated (only in memory, for counting tokens when the provider reports none) and the finish reason.</summary>
-    private static void Remember(IReadOnlyList<StreamEvent> events, StringBuilder generated, GenerationFacts facts)
+    private static void Remember(StreamEvents events, ArrayPoolBufferWriter<byte> generated, GenerationFacts facts)
     {
-        foreach (var streamEvent in events)
+        for (var i = 0; i < events.Count; i++)
         {
-            switch (streamEvent)
+            var streamEvent = events[i];
+            switch (streamEvent.Kind)
             {
-                case TextDelta text: generated.Append(text.Text); break;
-                case ReasoningDelta reasoning: generated.Append(reasoning.Text); break;
-                case ToolCallStart start: generated.Append(start.Name); break;
-                case ToolCallArgumentsDelta arguments: generated.Append(arguments.Json); break;
-                case FinishEvent finish: facts.FinishReason = OpenAiCanonicalResponseEncoder.FinishReasonOf(finish.Reason); break;
+                case StreamEventKind.Text or StreamEventKind.Reasoning or StreamEventKind.ToolCallArguments:
+                    generated.Write(streamEvent.Utf8.Span);
+                    break;
+                case StreamEventKind.ToolCallStart:
+                    var name = streamEvent.Name!;
+                    generated.Advance(Encoding.UTF8.GetBytes(name, generated.GetSpan(Encoding.UTF8.GetMaxByteCount(name.Length))));
+                    break;
+                case StreamEventKind.Finish:
+                    facts.FinishReason = OpenAiCanonicalResponseEncoder.FinishReasonOf(streamEvent.Reason);
+                    break;
             }
         }
-    }
-
-    private static bool TryParse(ReadOnlyMemory<byte> data, out JsonDocument document)
-    {
-        try
-        {
-            document = JsonDocument.Parse(data);
-            if (document.RootElement.ValueKind == JsonValueKind.Object) return true;
-            document.Dispose();
-        }
-        catch (JsonException)
-        {
-        }
-        document = null!;
-        return false;
     }
 
     private static bool IsClientGone(Exception e, GatewayRequest request)

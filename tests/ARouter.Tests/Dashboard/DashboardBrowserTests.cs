@@ -17,6 +17,14 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
 
     private static IWebElement Find(IWebDriver driver, string css) => new WebDriverWait(driver, TimeSpan.FromSeconds(30)).Until(d => d.FindElements(By.CssSelector(css)).FirstOrDefault());
 
+    /// <summary>Waits for an element under <paramref name="css"/> showing <paramref name="expected"/>, through the page reload a form submit causes.</summary>
+    private static void WaitForText(IWebDriver driver, string css, string expected)
+    {
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(30));
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
+        wait.Until(d => d.FindElements(By.CssSelector(css)).Any(e => e.Text.Contains(expected, StringComparison.Ordinal)));
+    }
+
     private static void WaitForPath(IWebDriver driver, string path) => new WebDriverWait(driver, TimeSpan.FromSeconds(30)).Until(d => new Uri(d.Url).AbsolutePath == path);
 
     [NeedsChromiumFact]
@@ -99,7 +107,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         driver.FindElement(By.CssSelector("#byok-provider option[value=anthropic]")).Click();
         driver.FindElement(By.Id("byok-key")).SendKeys("sk-ant-my-own-key");
         driver.FindElement(By.CssSelector("form[action*='handler=Store'] button")).Click();
-        Assert.Contains("anthropic", Find(driver, "#provider-keys").Text);
+        WaitForText(driver, "#provider-keys", "anthropic");
         Assert.DoesNotContain("sk-ant-my-own-key", driver.PageSource);
         chromium.Screenshot("10-byok");
 
@@ -133,7 +141,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
             driver.Navigate().GoToUrl(Url("/admin/accounts?q=" + account.Id));
             driver.FindElement(By.Id("amount-" + account.Id)).SendKeys("4");
             driver.FindElement(By.CssSelector("form[action*='handler=Credit'] button")).Click();
-            Assert.Contains("Credit added", Find(driver, "[role=status]").Text);
+            WaitForText(driver, "[role=status]", "Credit added");
             Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
             chromium.Screenshot("13-operator-accounts");
         }

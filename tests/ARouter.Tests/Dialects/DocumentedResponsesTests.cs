@@ -128,10 +128,9 @@ public sealed class DocumentedResponsesTests
         var canonical = new List<StreamEvent>();
         foreach (var data in events)
         {
-            using var document = JsonDocument.Parse(data);
-            var step = decoder.Read(new SseEvent(null, Encoding.UTF8.GetBytes(data)), document.RootElement);
+            var step = decoder.Read(new SseEvent(null, Encoding.UTF8.GetBytes(data)));
             Assert.Null(step.Error);
-            canonical.AddRange(step.Events);
+            canonical.AddRange(Detached(step.Events));
         }
         Assert.True(decoder.Complete);
         var usage = decoder.Usage!;
@@ -145,6 +144,9 @@ public sealed class DocumentedResponsesTests
         if (caller != CallerDialect.Anthropic) Assert.Equal(usage.ReasoningTokens, usageAgain.ReasoningTokens);
     }
 
+    /// <summary>A step's events, copied out of the decoder's buffer so they outlive the next event.</summary>
+    private static IEnumerable<StreamEvent> Detached(StreamEvents events) => Enumerable.Range(0, events.Count).Select(i => events[i].Detached()).ToList();
+
     /// <summary>The caller's stream as the gateway writes it, event by event, ending with usage and cost.</summary>
     private static async Task<string> WriteStreamAsync(CallerDialect caller, List<StreamEvent> events, TokenUsage usage)
     {
@@ -157,9 +159,9 @@ public sealed class DocumentedResponsesTests
                 var first = true;
                 foreach (var e in events)
                 {
-                    var isFirst = first;
+                    OpenAiCanonicalResponseEncoder.WriteChunk(sse.Start(ReadOnlySpan<byte>.Empty), e, "gen-1", "docs/model", 1, first);
                     first = false;
-                    await sse.WriteJsonAsync(null, json => OpenAiCanonicalResponseEncoder.WriteChunk(json, e, "gen-1", "docs/model", 1, isFirst), default);
+                    await sse.SendAsync(default);
                 }
                 await sse.WriteJsonAsync(null, json => OpenAiResponseEncoder.WriteUsageChunk(json, "gen-1", "docs/model", 1, null, usage, 0.001m), default);
                 await sse.WriteDoneAsync(default);
@@ -194,10 +196,9 @@ public sealed class DocumentedResponsesTests
                 decoder.MarkDone();
                 continue;
             }
-            using var document = JsonDocument.Parse(line[6..]);
-            var step = decoder.Read(new SseEvent(null, Encoding.UTF8.GetBytes(line[6..])), document.RootElement);
+            var step = decoder.Read(new SseEvent(null, Encoding.UTF8.GetBytes(line[6..])));
             Assert.Null(step.Error);
-            events.AddRange(step.Events);
+            events.AddRange(Detached(step.Events));
         }
         Assert.True(decoder.Complete, written);
         return (events, decoder.Usage!);
@@ -275,13 +276,13 @@ public static class StreamSummary
         FinishReason? finish = null;
         foreach (var e in events)
         {
-            switch (e)
+            switch (e.Kind)
             {
-                case TextDelta t: text.Append(t.Text); break;
-                case ReasoningDelta r: thinking.Append(r.Text); break;
-                case ToolCallStart s: calls[s.Index] = (s.Name, new StringBuilder()); break;
-                case ToolCallArgumentsDelta a: calls[a.Index].Arguments.Append(a.Json); break;
-                case FinishEvent f: finish = f.Reason; break;
+                case StreamEventKind.Text: text.Append(e.Text); break;
+                case StreamEventKind.Reasoning: thinking.Append(e.Text); break;
+                case StreamEventKind.ToolCallStart: calls[e.Index] = (e.Name!, new StringBuilder()); break;
+                case StreamEventKind.ToolCallArguments: calls[e.Index].Arguments.Append(e.Text); break;
+                case StreamEventKind.Finish: finish = e.Reason; break;
             }
         }
         var callText = string.Join(";", calls.Values.Select(c => c.Name + Json(c.Arguments.Length == 0 ? "{}" : c.Arguments.ToString())));

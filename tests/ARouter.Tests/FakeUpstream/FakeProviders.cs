@@ -297,6 +297,17 @@ public sealed class FakeProviders : IAsyncDisposable
             // The headers go out at once, as a real provider's do when a stream starts.
             await context.Response.Body.FlushAsync(context.RequestAborted);
             if (profile.SendsKeepAliveComments) await WriteRawAsync(context, ": keep-alive\n\n");
+            if (script.WirePieces is { } pieces)
+            {
+                foreach (var piece in pieces)
+                {
+                    await context.Response.Body.WriteAsync(piece, context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    // Apart in time, so the gateway reads them apart.
+                    await Task.Delay(15, context.RequestAborted);
+                }
+                return;
+            }
             if (script.CutAfterChunks == 0)
             {
                 await Task.Delay(200);

@@ -57,6 +57,12 @@ public sealed record FakeScript
     /// <summary>Anthropic only: the signature closing the thinking block.</summary>
     public string ReasoningSignature { get; init; } = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
 
+    /// <summary>
+    /// OpenAI-wire providers only: the stream's body verbatim, in pieces each written and flushed alone (a piece may end
+    /// anywhere, inside an event, an escape or a character), for wire-level cases the other knobs cannot produce.
+    /// </summary>
+    public IReadOnlyList<byte[]>? WirePieces { get; init; }
+
     /// <summary>Every function call this script answers with.</summary>
     public IReadOnlyList<FakeToolCall> Calls => ToolCalls ?? (ToolCall is { } call ? [call] : []);
 }

@@ -86,9 +86,9 @@ public sealed class AnthropicStreamDecoder
     public bool Stopped { get; private set; }
     public string? Error { get; private set; }
 
-    public IEnumerable<StreamEvent> Decode(JsonElement data)
+    /// <summary>Reads one event into <paramref name="events"/> (already reset for it).</summary>
+    public void Decode(JsonElement data, StreamEvents events)
     {
-        var events = new List<StreamEvent>(1);
         switch (AnthropicResponseDecoder.String(data, "type"))
         {
             case "message_start" when data.TryGetProperty("message", out var message) && message.TryGetProperty("usage", out var startUsage):
@@ -96,31 +96,29 @@ public sealed class AnthropicStreamDecoder
                 break;
             case "content_block_start" when data.TryGetProperty("content_block", out var block):
                 var index = data.TryGetProperty("index", out var i) && i.TryGetInt32(out var n) ? n : 0;
-                if (AnthropicResponseDecoder.String(block, "type") == "tool_use")
+                if (IsString(block, "type", "tool_use"u8))
                 {
                     var toolIndex = _toolIndexByBlock.Count;
                     _toolIndexByBlock[index] = toolIndex;
-                    events.Add(new ToolCallStart(toolIndex, AnthropicResponseDecoder.String(block, "id") ?? "", AnthropicResponseDecoder.String(block, "name") ?? ""));
+                    events.Add(StreamEvent.ToolCallStart(toolIndex, AnthropicResponseDecoder.String(block, "id") ?? "", AnthropicResponseDecoder.String(block, "name") ?? ""));
                 }
-                else if (AnthropicResponseDecoder.String(block, "type") == "thinking")
+                else if (IsString(block, "type", "thinking"u8))
                 {
-                    if (AnthropicResponseDecoder.String(block, "thinking") is { Length: > 0 } thought) events.Add(new ReasoningDelta(thought));
+                    if (NonEmptyString(block, "thinking") is { } thought) events.Add(StreamEvent.ReasoningDelta(events.Text(thought)));
                 }
-                else if (AnthropicResponseDecoder.String(block, "text") is { Length: > 0 } initial) events.Add(new TextDelta(initial));
+                else if (NonEmptyString(block, "text") is { } initial) events.Add(StreamEvent.TextDelta(events.Text(initial)));
                 break;
             case "content_block_delta" when data.TryGetProperty("delta", out var delta):
                 var blockIndex = data.TryGetProperty("index", out var bi) && bi.TryGetInt32(out var b) ? b : 0;
-                switch (AnthropicResponseDecoder.String(delta, "type"))
+                if (!delta.TryGetProperty("type", out var deltaType) || deltaType.ValueKind != JsonValueKind.String) break;
+                if (deltaType.ValueEquals("text_delta"u8)) events.Add(StreamEvent.TextDelta(TextOrEmpty(delta, "text", events)));
+                else if (deltaType.ValueEquals("thinking_delta"u8)) events.Add(StreamEvent.ReasoningDelta(TextOrEmpty(delta, "thinking", events)));
+                else if (deltaType.ValueEquals("signature_delta"u8))
                 {
-                    case "text_delta": events.Add(new TextDelta(AnthropicResponseDecoder.String(delta, "text") ?? "")); break;
-                    case "thinking_delta": events.Add(new ReasoningDelta(AnthropicResponseDecoder.String(delta, "thinking") ?? "")); break;
-                    case "signature_delta" when AnthropicResponseDecoder.String(delta, "signature") is { Length: > 0 } signature:
-                        events.Add(new ReasoningSignatureDelta(signature));
-                        break;
-                    case "input_json_delta" when _toolIndexByBlock.TryGetValue(blockIndex, out var tool):
-                        events.Add(new ToolCallArgumentsDelta(tool, AnthropicResponseDecoder.String(delta, "partial_json") ?? ""));
-                        break;
+                    if (NonEmptyString(delta, "signature") is { } signature) events.Add(StreamEvent.ReasoningSignatureDelta(events.Text(signature)));
                 }
+                else if (deltaType.ValueEquals("input_json_delta"u8) && _toolIndexByBlock.TryGetValue(blockIndex, out var tool))
+                    events.Add(StreamEvent.ToolCallArguments(tool, TextOrEmpty(delta, "partial_json", events)));
                 break;
             case "message_delta":
                 if (data.TryGetProperty("usage", out var deltaUsage))
@@ -129,7 +127,7 @@ public sealed class AnthropicStreamDecoder
                     UsageJson = deltaUsage.Clone();
                 }
                 if (data.TryGetProperty("delta", out var messageDelta) && AnthropicResponseDecoder.MapStopReason(AnthropicResponseDecoder.String(messageDelta, "stop_reason")) is { } finish)
-                    events.Add(new FinishEvent(finish));
+                    events.Add(StreamEvent.Finish(finish));
                 break;
             case "message_stop":
                 Stopped = true;
@@ -138,6 +136,14 @@ public sealed class AnthropicStreamDecoder
                 Error = data.TryGetProperty("error", out var error) ? AnthropicResponseDecoder.String(error, "message") ?? error.GetRawText() : "unknown error";
                 break;
         }
-        return events;
     }
+
+    private static bool IsString(JsonElement obj, string name, ReadOnlySpan<byte> value)
+        => obj.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String && element.ValueEquals(value);
+
+    private static JsonElement? NonEmptyString(JsonElement obj, string name)
+        => obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && !value.ValueEquals(""u8) ? value : null;
+
+    private static ReadOnlyMemory<byte> TextOrEmpty(JsonElement obj, string name, StreamEvents events)
+        => obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? events.Text(value) : ReadOnlyMemory<byte>.Empty;
 }

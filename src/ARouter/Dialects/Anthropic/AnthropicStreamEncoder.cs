@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 using ARouter.Billing;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Sse;
@@ -17,7 +17,7 @@ public sealed class AnthropicStreamEncoder(SseWriter sse, string generationId, s
 {
     private enum BlockKind { None, Text, Thinking, ToolUse }
 
-    private readonly SortedDictionary<int, (string Id, string Name, StringBuilder Arguments)> _waiting = [];
+    private readonly SortedDictionary<int, (string Id, string Name, ArrayBufferWriter<byte> Arguments)> _waiting = [];
     private int? _liveTool;
     private BlockKind _open = BlockKind.None;
     private int _nextBlock;
@@ -47,36 +47,36 @@ public sealed class AnthropicStreamEncoder(SseWriter sse, string generationId, s
 
     public async ValueTask WriteAsync(StreamEvent streamEvent, CancellationToken ct)
     {
-        switch (streamEvent)
+        switch (streamEvent.Kind)
         {
-            case TextDelta text:
+            case StreamEventKind.Text:
                 if (_open != BlockKind.Text) await OpenAfterToolsAsync(BlockKind.Text, ct);
-                await DeltaAsync(_nextBlock - 1, "text_delta", "text", text.Text, ct);
+                await DeltaAsync(_nextBlock - 1, "text_delta"u8, "text"u8, streamEvent.Utf8.Span, ct);
                 break;
-            case ReasoningDelta thinking:
+            case StreamEventKind.Reasoning:
                 if (_open != BlockKind.Thinking) await OpenAfterToolsAsync(BlockKind.Thinking, ct);
-                await DeltaAsync(_nextBlock - 1, "thinking_delta", "thinking", thinking.Text, ct);
+                await DeltaAsync(_nextBlock - 1, "thinking_delta"u8, "thinking"u8, streamEvent.Utf8.Span, ct);
                 break;
-            case ReasoningSignatureDelta signature:
+            case StreamEventKind.ReasoningSignature:
                 if (_open != BlockKind.Thinking) await OpenAfterToolsAsync(BlockKind.Thinking, ct);
-                await DeltaAsync(_nextBlock - 1, "signature_delta", "signature", signature.Signature, ct);
+                await DeltaAsync(_nextBlock - 1, "signature_delta"u8, "signature"u8, streamEvent.Utf8.Span, ct);
                 break;
-            case ToolCallStart start when _open == BlockKind.ToolUse:
+            case StreamEventKind.ToolCallStart when _open == BlockKind.ToolUse:
                 // Anthropic streams one block at a time; a call that starts while another is open waits its turn.
-                _waiting[start.Index] = (start.Id, start.Name, new StringBuilder());
+                _waiting[streamEvent.Index] = (streamEvent.Id!, streamEvent.Name!, new ArrayBufferWriter<byte>());
                 break;
-            case ToolCallStart start:
-                await OpenAsync(BlockKind.ToolUse, start.Id, start.Name, ct);
-                _liveTool = start.Index;
+            case StreamEventKind.ToolCallStart:
+                await OpenAsync(BlockKind.ToolUse, streamEvent.Id, streamEvent.Name, ct);
+                _liveTool = streamEvent.Index;
                 break;
-            case ToolCallArgumentsDelta arguments when _open == BlockKind.ToolUse && arguments.Index == _liveTool:
-                await DeltaAsync(_nextBlock - 1, "input_json_delta", "partial_json", arguments.Json, ct);
+            case StreamEventKind.ToolCallArguments when _open == BlockKind.ToolUse && streamEvent.Index == _liveTool:
+                await DeltaAsync(_nextBlock - 1, "input_json_delta"u8, "partial_json"u8, streamEvent.Utf8.Span, ct);
                 break;
-            case ToolCallArgumentsDelta arguments when _waiting.TryGetValue(arguments.Index, out var waiting):
-                waiting.Arguments.Append(arguments.Json);
+            case StreamEventKind.ToolCallArguments when _waiting.TryGetValue(streamEvent.Index, out var waiting):
+                waiting.Arguments.Write(streamEvent.Utf8.Span);
                 break;
-            case FinishEvent finish:
-                _finish = finish.Reason;
+            case StreamEventKind.Finish:
+                _finish = streamEvent.Reason;
                 break;
         }
     }
@@ -94,7 +94,7 @@ public sealed class AnthropicStreamEncoder(SseWriter sse, string generationId, s
         foreach (var (_, call) in _waiting)
         {
             await OpenAsync(BlockKind.ToolUse, call.Id, call.Name, ct);
-            if (call.Arguments.Length > 0) await DeltaAsync(_nextBlock - 1, "input_json_delta", "partial_json", call.Arguments.ToString(), ct);
+            if (call.Arguments.WrittenCount > 0) await DeltaAsync(_nextBlock - 1, "input_json_delta"u8, "partial_json"u8, call.Arguments.WrittenSpan, ct);
             await CloseAsync(ct);
         }
         _waiting.Clear();
@@ -143,60 +143,59 @@ public sealed class AnthropicStreamEncoder(SseWriter sse, string generationId, s
         await CloseAsync(ct);
         var index = _nextBlock++;
         _open = kind;
-        await sse.WriteJsonAsync("content_block_start", json =>
+        var json = sse.Start("content_block_start"u8);
+        json.WriteStartObject();
+        json.WriteString("type"u8, "content_block_start"u8);
+        json.WriteNumber("index"u8, index);
+        json.WriteStartObject("content_block"u8);
+        switch (kind)
         {
-            json.WriteStartObject();
-            json.WriteString("type", "content_block_start");
-            json.WriteNumber("index", index);
-            json.WriteStartObject("content_block");
-            switch (kind)
-            {
-                case BlockKind.Text:
-                    json.WriteString("type", "text");
-                    json.WriteString("text", "");
-                    break;
-                case BlockKind.Thinking:
-                    json.WriteString("type", "thinking");
-                    json.WriteString("thinking", "");
-                    json.WriteString("signature", "");
-                    break;
-                default:
-                    json.WriteString("type", "tool_use");
-                    json.WriteString("id", toolId);
-                    json.WriteString("name", toolName);
-                    json.WriteStartObject("input");
-                    json.WriteEndObject();
-                    break;
-            }
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }, ct);
+            case BlockKind.Text:
+                json.WriteString("type"u8, "text"u8);
+                json.WriteString("text"u8, ""u8);
+                break;
+            case BlockKind.Thinking:
+                json.WriteString("type"u8, "thinking"u8);
+                json.WriteString("thinking"u8, ""u8);
+                json.WriteString("signature"u8, ""u8);
+                break;
+            default:
+                json.WriteString("type"u8, "tool_use"u8);
+                json.WriteString("id"u8, toolId);
+                json.WriteString("name"u8, toolName);
+                json.WriteStartObject("input"u8);
+                json.WriteEndObject();
+                break;
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await sse.SendAsync(ct);
     }
 
-    private async ValueTask CloseAsync(CancellationToken ct)
+    private ValueTask CloseAsync(CancellationToken ct)
     {
-        if (_open == BlockKind.None) return;
+        if (_open == BlockKind.None) return ValueTask.CompletedTask;
         var index = _nextBlock - 1;
         _open = BlockKind.None;
-        await sse.WriteJsonAsync("content_block_stop", json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("type", "content_block_stop");
-            json.WriteNumber("index", index);
-            json.WriteEndObject();
-        }, ct);
+        var json = sse.Start("content_block_stop"u8);
+        json.WriteStartObject();
+        json.WriteString("type"u8, "content_block_stop"u8);
+        json.WriteNumber("index"u8, index);
+        json.WriteEndObject();
+        return sse.SendAsync(ct);
     }
 
-    private ValueTask DeltaAsync(int index, string deltaType, string field, string value, CancellationToken ct)
-        => sse.WriteJsonAsync("content_block_delta", json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("type", "content_block_delta");
-            json.WriteNumber("index", index);
-            json.WriteStartObject("delta");
-            json.WriteString("type", deltaType);
-            json.WriteString(field, value);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }, ct);
+    private ValueTask DeltaAsync(int index, ReadOnlySpan<byte> deltaType, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, CancellationToken ct)
+    {
+        var json = sse.Start("content_block_delta"u8);
+        json.WriteStartObject();
+        json.WriteString("type"u8, "content_block_delta"u8);
+        json.WriteNumber("index"u8, index);
+        json.WriteStartObject("delta"u8);
+        json.WriteString("type"u8, deltaType);
+        json.WriteString(field, value);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        return sse.SendAsync(ct);
+    }
 }

@@ -14,29 +14,35 @@ public static class GeminiResponseDecoder
         var reasoning = new StringBuilder();
         var calls = new List<ToolCall>();
         FinishReason? finish = null;
-        foreach (var streamEvent in DecodeChunk(response, 0))
+        var events = new StreamEvents();
+        events.Reset(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(response).Length);
+        DecodeChunk(response, 0, events);
+        for (var i = 0; i < events.Count; i++)
         {
-            switch (streamEvent)
+            var streamEvent = events[i];
+            switch (streamEvent.Kind)
             {
-                case TextDelta delta: text.Append(delta.Text); break;
-                case ReasoningDelta delta: reasoning.Append(delta.Text); break;
-                case ToolCallStart start: calls.Add(new ToolCall(start.Id, start.Name, "{}") { Signature = start.Signature }); break;
-                case ToolCallArgumentsDelta arguments: calls[^1] = calls[^1] with { ArgumentsJson = arguments.Json }; break;
-                case FinishEvent end: finish = end.Reason; break;
+                case StreamEventKind.Text: text.Append(streamEvent.Text); break;
+                case StreamEventKind.Reasoning: reasoning.Append(streamEvent.Text); break;
+                case StreamEventKind.ToolCallStart: calls.Add(new ToolCall(streamEvent.Id!, streamEvent.Name!, "{}") { Signature = streamEvent.Signature }); break;
+                case StreamEventKind.ToolCallArguments: calls[^1] = calls[^1] with { ArgumentsJson = streamEvent.Text }; break;
+                case StreamEventKind.Finish: finish = streamEvent.Reason; break;
             }
         }
         return new ChatResponse(text.ToString(), reasoning.Length == 0 ? null : reasoning.ToString(), calls, finish, ReadUsage(response));
     }
 
     /// <param name="firstToolIndex">Function calls seen in earlier chunks, so each call in a stream gets its own index.</param>
-    public static IEnumerable<StreamEvent> DecodeChunk(JsonElement chunk, int firstToolIndex)
+    private static readonly byte[] EmptyArguments = "{}"u8.ToArray();
+
+    /// <param name="events">Where the chunk's events go (already reset for it).</param>
+    public static void DecodeChunk(JsonElement chunk, int firstToolIndex, StreamEvents events)
     {
-        var events = new List<StreamEvent>();
         if (GeminiRequestDecoder.Field(chunk, "candidates") is not { ValueKind: JsonValueKind.Array } candidates || candidates.GetArrayLength() == 0)
         {
             if (GeminiRequestDecoder.Field(chunk, "promptFeedback") is { ValueKind: JsonValueKind.Object } feedback && GeminiRequestDecoder.Field(feedback, "blockReason") is not null)
-                events.Add(new FinishEvent(FinishReason.ContentFilter));
-            return events;
+                events.Add(StreamEvent.Finish(FinishReason.ContentFilter));
+            return;
         }
         var candidate = candidates[0];
         var toolIndex = firstToolIndex;
@@ -47,23 +53,25 @@ public static class GeminiResponseDecoder
             foreach (var part in parts.EnumerateArray())
             {
                 if (part.ValueKind != JsonValueKind.Object) continue;
-                if (GeminiRequestDecoder.Field(part, "text") is { ValueKind: JsonValueKind.String } text && text.GetString() is { Length: > 0 } value)
-                    events.Add(GeminiRequestDecoder.Field(part, "thought") is { ValueKind: JsonValueKind.True } ? new ReasoningDelta(value) : new TextDelta(value));
+                if (GeminiRequestDecoder.Field(part, "text") is { ValueKind: JsonValueKind.String } text && !text.ValueEquals(""u8))
+                {
+                    var value = events.Text(text);
+                    events.Add(GeminiRequestDecoder.Field(part, "thought") is { ValueKind: JsonValueKind.True } ? StreamEvent.ReasoningDelta(value) : StreamEvent.TextDelta(value));
+                }
                 else if (GeminiRequestDecoder.Field(part, "functionCall", "function_call") is { ValueKind: JsonValueKind.Object } call)
                 {
                     var name = GeminiRequestDecoder.Field(call, "name")?.GetString() ?? "";
                     var id = GeminiRequestDecoder.Field(call, "id") is { ValueKind: JsonValueKind.String } i ? i.GetString()! : $"call_{toolIndex}_{name}";
                     var signature = GeminiRequestDecoder.Field(part, "thoughtSignature", "thought_signature") is { ValueKind: JsonValueKind.String } s ? s.GetString() : null;
-                    events.Add(new ToolCallStart(toolIndex, id, name) { Signature = signature });
-                    events.Add(new ToolCallArgumentsDelta(toolIndex, GeminiRequestDecoder.Field(call, "args") is { } args ? args.GetRawText() : "{}"));
+                    events.Add(StreamEvent.ToolCallStart(toolIndex, id, name, signature));
+                    events.Add(StreamEvent.ToolCallArguments(toolIndex, GeminiRequestDecoder.Field(call, "args") is { } args ? events.RawJson(args) : EmptyArguments));
                     toolIndex++;
                     sawCall = true;
                 }
             }
         }
         if (GeminiRequestDecoder.Field(candidate, "finishReason", "finish_reason") is { ValueKind: JsonValueKind.String } reason)
-            events.Add(new FinishEvent(MapFinish(reason.GetString(), sawCall || toolIndex > firstToolIndex)));
-        return events;
+            events.Add(StreamEvent.Finish(MapFinish(reason.GetString(), sawCall || toolIndex > firstToolIndex)));
     }
 
     /// <summary>Gemini's <c>promptTokenCount</c> includes cached tokens; <c>candidatesTokenCount</c> excludes thinking, which the gateway counts as completion.</summary>

@@ -20,13 +20,24 @@ public static class GeminiResponseEncoder
     /// <summary>One <c>GenerateContentResponse</c>: a single candidate whose parts <paramref name="writeParts"/> writes.</summary>
     public static void WriteChunk(Utf8JsonWriter json, string generationId, string model, Action<Utf8JsonWriter> writeParts, string? finishReason, (TokenUsage Usage, decimal Cost)? usage)
     {
+        WriteChunkStart(json);
+        writeParts(json);
+        WriteChunkEnd(json, generationId, model, finishReason, usage);
+    }
+
+    /// <summary>Opens a chunk up to its <c>parts</c> array, for the parts to be written in between.</summary>
+    public static void WriteChunkStart(Utf8JsonWriter json)
+    {
         json.WriteStartObject();
         json.WriteStartArray("candidates");
         json.WriteStartObject();
         json.WriteStartObject("content");
         json.WriteString("role", "model");
         json.WriteStartArray("parts");
-        writeParts(json);
+    }
+
+    public static void WriteChunkEnd(Utf8JsonWriter json, string generationId, string model, string? finishReason, (TokenUsage Usage, decimal Cost)? usage)
+    {
         json.WriteEndArray();
         json.WriteEndObject();
         if (finishReason is not null) json.WriteString("finishReason", finishReason);
@@ -39,7 +50,6 @@ public static class GeminiResponseEncoder
         json.WriteEndObject();
     }
 
-    /// <summary>Gemini caller, Gemini provider: the provider's response as it came, with the gateway's id and model name and, where given, the cost.</summary>
     public static void WriteRewritten(Utf8JsonWriter json, JsonElement response, string generationId, string model, decimal? cost)
     {
         json.WriteStartObject();
@@ -59,6 +69,14 @@ public static class GeminiResponseEncoder
         }
         json.WriteString("modelVersion", model);
         json.WriteString("responseId", generationId);
+        json.WriteEndObject();
+    }
+
+    public static void WriteTextPart(Utf8JsonWriter json, ReadOnlySpan<byte> utf8Text, bool thought)
+    {
+        json.WriteStartObject();
+        json.WriteString("text", utf8Text);
+        if (thought) json.WriteBoolean("thought", true);
         json.WriteEndObject();
     }
 

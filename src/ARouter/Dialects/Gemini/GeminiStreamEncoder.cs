@@ -17,7 +17,7 @@ namespace ARouter.Dialects.Gemini;
 public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string generationId, string model)
 {
     private readonly Utf8JsonWriter _json = new(output, JsonWriting.Options);
-    private readonly SortedDictionary<int, (string Id, string Name, StringBuilder Arguments, string? Signature)> _calls = [];
+    private readonly SortedDictionary<int, (string Id, string Name, ArrayBufferWriter<byte> Arguments, string? Signature)> _calls = [];
     private FinishReason? _finish;
     private bool _wroteFirst;
 
@@ -30,31 +30,35 @@ public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string gene
         await FlushAsync(ct);
     }
 
-    public async ValueTask WriteAsync(StreamEvent streamEvent, CancellationToken ct)
+    public ValueTask WriteAsync(StreamEvent streamEvent, CancellationToken ct)
     {
-        switch (streamEvent)
+        switch (streamEvent.Kind)
         {
-            case TextDelta text:
-                await ChunkAsync(json => GeminiResponseEncoder.WriteChunk(json, generationId, model, parts => GeminiResponseEncoder.WriteTextPart(parts, text.Text, thought: false), null, null), ct);
+            case StreamEventKind.Text or StreamEventKind.Reasoning:
+                var json = StartChunk();
+                GeminiResponseEncoder.WriteChunkStart(json);
+                GeminiResponseEncoder.WriteTextPart(json, streamEvent.Utf8.Span, thought: streamEvent.Kind == StreamEventKind.Reasoning);
+                GeminiResponseEncoder.WriteChunkEnd(json, generationId, model, null, null);
+                return SendChunkAsync(ct);
+            case StreamEventKind.ToolCallStart:
+                _calls[streamEvent.Index] = (streamEvent.Id!, streamEvent.Name!, new ArrayBufferWriter<byte>(), streamEvent.Signature);
                 break;
-            case ReasoningDelta thinking:
-                await ChunkAsync(json => GeminiResponseEncoder.WriteChunk(json, generationId, model, parts => GeminiResponseEncoder.WriteTextPart(parts, thinking.Text, thought: true), null, null), ct);
+            case StreamEventKind.ToolCallArguments when _calls.TryGetValue(streamEvent.Index, out var call):
+                call.Arguments.Write(streamEvent.Utf8.Span);
                 break;
-            case ToolCallStart start:
-                _calls[start.Index] = (start.Id, start.Name, new StringBuilder(), start.Signature);
-                break;
-            case ToolCallArgumentsDelta arguments when _calls.TryGetValue(arguments.Index, out var call):
-                call.Arguments.Append(arguments.Json);
-                break;
-            case FinishEvent finish:
-                _finish = finish.Reason;
+            case StreamEventKind.Finish:
+                _finish = streamEvent.Reason;
                 break;
         }
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>A chunk from Gemini itself, passed on with the gateway's id and model name.</summary>
     public ValueTask WriteRawAsync(JsonElement chunk, CancellationToken ct)
-        => ChunkAsync(json => GeminiResponseEncoder.WriteRewritten(json, chunk, generationId, model, null), ct);
+    {
+        GeminiResponseEncoder.WriteRewritten(StartChunk(), chunk, generationId, model, null);
+        return SendChunkAsync(ct);
+    }
 
     /// <summary>Sends the completed function calls, then the closing chunk with usage and cost, or an error object.</summary>
     public async ValueTask EndAsync(TokenUsage usage, decimal cost, GatewayError? failure, CancellationToken ct)
@@ -62,7 +66,7 @@ public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string gene
         await ChunkAsync(json => GeminiResponseEncoder.WriteChunk(json, generationId, model, parts =>
         {
             if (_calls.Count == 0) GeminiResponseEncoder.WriteTextPart(parts, "", thought: false);
-            foreach (var call in _calls.Values) GeminiResponseEncoder.WriteFunctionCall(parts, new ToolCall(call.Id, call.Name, call.Arguments.ToString()) { Signature = call.Signature });
+            foreach (var call in _calls.Values) GeminiResponseEncoder.WriteFunctionCall(parts, new ToolCall(call.Id, call.Name, Encoding.UTF8.GetString(call.Arguments.WrittenSpan)) { Signature = call.Signature });
         }, GeminiResponseEncoder.FinishReasonOf(failure is null ? _finish : FinishReason.Error), (usage, cost)), ct);
         if (failure is not null) await ChunkAsync(json => GeminiErrorEncoder.Write(json, failure), ct);
         if (!sse)
@@ -72,16 +76,27 @@ public sealed class GeminiStreamEncoder(PipeWriter output, bool sse, string gene
         }
     }
 
-    private async ValueTask ChunkAsync(Action<Utf8JsonWriter> write, CancellationToken ct)
+    private ValueTask ChunkAsync(Action<Utf8JsonWriter> write, CancellationToken ct)
+    {
+        write(StartChunk());
+        return SendChunkAsync(ct);
+    }
+
+    /// <summary>Frames the next chunk (<c>data: </c>, or the array's comma) and returns the writer for it.</summary>
+    private Utf8JsonWriter StartChunk()
     {
         if (sse) output.Write("data: "u8);
         else if (_wroteFirst) output.Write(",\r\n"u8);
         _wroteFirst = true;
         _json.Reset(output);
-        write(_json);
+        return _json;
+    }
+
+    private ValueTask SendChunkAsync(CancellationToken ct)
+    {
         _json.Flush();
         if (sse) output.Write("\n\n"u8);
-        await FlushAsync(ct);
+        return FlushAsync(ct);
     }
 
     private async ValueTask FlushAsync(CancellationToken ct)

@@ -55,7 +55,7 @@ public static class OpenAiCanonicalResponseEncoder
     }
 
     /// <summary>One chunk for one canonical stream event.</summary>
-    public static void WriteChunk(Utf8JsonWriter json, StreamEvent streamEvent, string generationId, string model, long created, bool first)
+    public static void WriteChunk(Utf8JsonWriter json, in StreamEvent streamEvent, string generationId, string model, long created, bool first)
     {
         OpenAiResponseEncoder.WriteStart(json, "chat.completion.chunk", generationId, model, created);
         json.WriteStartArray("choices");
@@ -63,27 +63,28 @@ public static class OpenAiCanonicalResponseEncoder
         json.WriteNumber("index", 0);
         json.WriteStartObject("delta");
         if (first) json.WriteString("role", "assistant");
-        switch (streamEvent)
+        switch (streamEvent.Kind)
         {
-            case TextDelta text:
-                json.WriteString("content", text.Text);
+            case StreamEventKind.Text:
+                json.WriteString("content", streamEvent.Utf8.Span);
                 break;
-            case ReasoningDelta reasoning:
-                WriteReasoning(json, reasoning.Text);
+            case StreamEventKind.Reasoning:
+                json.WriteString("reasoning", streamEvent.Utf8.Span);
+                json.WriteString("reasoning_content", streamEvent.Utf8.Span);
                 break;
-            case ReasoningSignatureDelta signature:
-                WriteReasoningDetails(json, null, signature.Signature, []);
+            case StreamEventKind.ReasoningSignature:
+                WriteReasoningDetails(json, null, streamEvent.Text, []);
                 break;
-            case ToolCallStart start:
-                WriteToolCall(json, start.Index, start.Id, start.Name, "");
-                if (start.Signature is not null) WriteReasoningDetails(json, null, null, [new ToolCall(start.Id, start.Name, "") { Signature = start.Signature }]);
+            case StreamEventKind.ToolCallStart:
+                WriteToolCall(json, streamEvent.Index, streamEvent.Id, streamEvent.Name, default);
+                if (streamEvent.Signature is not null) WriteReasoningDetails(json, null, null, [new ToolCall(streamEvent.Id!, streamEvent.Name!, "") { Signature = streamEvent.Signature }]);
                 break;
-            case ToolCallArgumentsDelta arguments:
-                WriteToolCall(json, arguments.Index, null, null, arguments.Json);
+            case StreamEventKind.ToolCallArguments:
+                WriteToolCall(json, streamEvent.Index, null, null, streamEvent.Utf8.Span);
                 break;
         }
         json.WriteEndObject();
-        if (streamEvent is FinishEvent finish) json.WriteString("finish_reason", FinishReasonOf(finish.Reason)); else json.WriteNull("finish_reason");
+        if (streamEvent.Kind == StreamEventKind.Finish) json.WriteString("finish_reason", FinishReasonOf(streamEvent.Reason)); else json.WriteNull("finish_reason");
         json.WriteEndObject();
         json.WriteEndArray();
         json.WriteEndObject();
@@ -143,7 +144,7 @@ public static class OpenAiCanonicalResponseEncoder
         _ => "stop",
     };
 
-    private static void WriteToolCall(Utf8JsonWriter json, int index, string? id, string? name, string arguments)
+    private static void WriteToolCall(Utf8JsonWriter json, int index, string? id, string? name, ReadOnlySpan<byte> arguments)
     {
         json.WriteStartArray("tool_calls");
         json.WriteStartObject();

@@ -4,7 +4,7 @@ using ARouter.Dialects.Canonical;
 
 namespace ARouter.Dialects.OpenAi;
 
-/// <summary>Reads an OpenAI-wire completion and its stream chunks into the canonical response and events.</summary>
+/// <summary>Reads an OpenAI-wire completion into the canonical response (its stream chunks: <see cref="OpenAiStreamDecoder"/>).</summary>
 public static class OpenAiResponseDecoder
 {
     public static ChatResponse Decode(JsonElement completion)
@@ -33,29 +33,6 @@ public static class OpenAiResponseDecoder
         }
         var usage = OpenAiUsage.TryFind(completion, out var u) ? OpenAiUsage.Read(u) : null;
         return new ChatResponse(text.ToString(), reasoning.Length == 0 ? null : reasoning.ToString(), calls, finish, usage);
-    }
-
-    /// <summary>The canonical events one chunk carries, in order. Usage is read separately (it can sit anywhere).</summary>
-    public static IEnumerable<StreamEvent> DecodeChunk(JsonElement chunk)
-    {
-        if (FirstChoice(chunk) is not { } choice) yield break;
-        if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
-        {
-            if ((String(delta, "reasoning_content") ?? String(delta, "reasoning")) is { Length: > 0 } thinking) yield return new ReasoningDelta(thinking);
-            if (String(delta, "content") is { Length: > 0 } content) yield return new TextDelta(content);
-            if (delta.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var call in calls.EnumerateArray())
-                {
-                    if (call.ValueKind != JsonValueKind.Object) continue;
-                    var index = call.TryGetProperty("index", out var i) && i.TryGetInt32(out var n) ? n : 0;
-                    var function = call.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object ? f : default;
-                    if (String(call, "id") is { } id) yield return new ToolCallStart(index, id, function.ValueKind == JsonValueKind.Object ? String(function, "name") ?? "" : "");
-                    if (function.ValueKind == JsonValueKind.Object && String(function, "arguments") is { Length: > 0 } arguments) yield return new ToolCallArgumentsDelta(index, arguments);
-                }
-            }
-        }
-        if (MapFinish(String(choice, "finish_reason")) is { } finish) yield return new FinishEvent(finish);
     }
 
     public static FinishReason? MapFinish(string? reason) => reason switch

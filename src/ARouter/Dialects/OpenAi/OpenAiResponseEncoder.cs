@@ -46,6 +46,42 @@ public static class OpenAiResponseEncoder
         json.WriteEndObject();
     }
 
+    /// <summary>
+    /// <see cref="WriteRewritten"/> for one stream chunk, read from its bytes in one pass (no document): the same output,
+    /// with the chunk's usage left out when <paramref name="stripUsage"/> (it goes out, with the cost, at the end).
+    /// </summary>
+    public static void WriteRewrittenChunk(Utf8JsonWriter json, ReadOnlySpan<byte> chunk, string generationId, string model, bool stripUsage)
+    {
+        var reader = new Utf8JsonReader(chunk);
+        reader.Read();
+        json.WriteStartObject();
+        var wroteId = false;
+        var wroteModel = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8))
+            {
+                json.WriteString("id"u8, generationId);
+                wroteId = true;
+            }
+            else if (reader.ValueTextEquals("model"u8))
+            {
+                json.WriteString("model"u8, model);
+                wroteModel = true;
+            }
+            else if (!(stripUsage && reader.ValueTextEquals("usage"u8)))
+            {
+                JsonCopy.Property(ref reader, json);
+                continue;
+            }
+            reader.Read();
+            reader.Skip();
+        }
+        if (!wroteId) json.WriteString("id"u8, generationId);
+        if (!wroteModel) json.WriteString("model"u8, model);
+        json.WriteEndObject();
+    }
+
     /// <summary>Opens a completion or chunk object: <c>id</c>, <c>object</c>, <c>created</c>, <c>model</c>.</summary>
     public static void WriteStart(Utf8JsonWriter json, string objectType, string generationId, string model, long created)
     {

@@ -2,12 +2,14 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace ARouter.Dialects.Sse;
 
 /// <summary>
 /// The gateway's one SSE parser (WHATWG rules: LF, CR or CRLF line ends; <c>:</c> comments ignored;
-/// a blank line ends an event; one space after the colon dropped).
+/// a blank line ends an event; one space after the colon dropped). Each event's data is the reader's buffer, reused for
+/// the next event, so reading costs no allocation per event.
 /// </summary>
 public static class SseReader
 {
@@ -17,7 +19,8 @@ public static class SseReader
     public static async IAsyncEnumerable<SseEvent> ReadAsync(Stream stream, Func<CancellationToken> tokenForNextRead, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
-        var data = new ArrayBufferWriter<byte>(1024);
+        using var data = new ArrayPoolBufferWriter<byte>(1024);
+        var names = new EventNames();
         string? name = null;
         var hasData = false;
         try
@@ -32,15 +35,15 @@ public static class SseReader
                     {
                         if (hasData)
                         {
-                            yield return new SseEvent(name, data.WrittenMemory.ToArray());
+                            yield return new SseEvent(name, data.WrittenMemory);
                         }
-                        data.ResetWrittenCount();
+                        data.Clear();
                         name = null;
                         hasData = false;
                         continue;
                     }
                     if (line.FirstSpan[0] == (byte)':') continue;
-                    switch (ReadField(line, data, hasData, out var eventName))
+                    switch (ReadField(line, data, hasData, names, out var eventName))
                     {
                         case Field.Data: hasData = true; break;
                         case Field.Event: name = eventName; break;
@@ -51,7 +54,7 @@ public static class SseReader
                 if (result.IsCompleted)
                 {
                     // A final event without its blank line still counts (some servers close right after it).
-                    if (hasData) yield return new SseEvent(name, data.WrittenMemory.ToArray());
+                    if (hasData) yield return new SseEvent(name, data.WrittenMemory);
                     yield break;
                 }
             }
@@ -86,7 +89,7 @@ public static class SseReader
     private enum Field { Other, Data, Event }
 
     /// <summary>Reads one non-empty, non-comment line without allocating: a data line's value is appended to <paramref name="data"/>.</summary>
-    private static Field ReadField(ReadOnlySequence<byte> line, ArrayBufferWriter<byte> data, bool hasData, out string? eventName)
+    private static Field ReadField(ReadOnlySequence<byte> line, ArrayPoolBufferWriter<byte> data, bool hasData, EventNames names, out string? eventName)
     {
         eventName = null;
         var bytes = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
@@ -102,7 +105,23 @@ public static class SseReader
             return Field.Data;
         }
         if (!field.SequenceEqual("event"u8)) return Field.Other;
-        eventName = Encoding.UTF8.GetString(value);
+        eventName = names.Of(value);
         return Field.Event;
+    }
+
+    /// <summary>The event names seen on one stream, so a repeated name (Anthropic's <c>content_block_delta</c>) is one string, not one per event.</summary>
+    private sealed class EventNames
+    {
+        private const int Kept = 8;
+        private readonly List<(byte[] Utf8, string Name)> _seen = [];
+
+        public string Of(ReadOnlySpan<byte> utf8)
+        {
+            foreach (var (bytes, name) in _seen)
+                if (utf8.SequenceEqual(bytes)) return name;
+            var text = Encoding.UTF8.GetString(utf8);
+            if (_seen.Count < Kept) _seen.Add((utf8.ToArray(), text));
+            return text;
+        }
     }
 }

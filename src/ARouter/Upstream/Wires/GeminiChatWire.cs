@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using ARouter.Billing;
+using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Gemini;
 using ARouter.Dialects.Sse;
@@ -27,15 +28,21 @@ public sealed class GeminiChatWire : IChatWire
 
     private sealed class Decoder(string providerSlug) : IUpstreamStreamDecoder
     {
+        private readonly StreamEvents _events = new();
+        private JsonDocument? _document;
         private int _toolCalls;
 
         public TokenUsage? Usage { get; private set; }
         public JsonElement? UsageJson { get; private set; }
         public bool Complete { get; private set; }
 
-        public StreamStep Read(SseEvent sseEvent, JsonElement data)
+        public StreamStep Read(SseEvent sseEvent)
         {
-            if (UpstreamErrorMapper.FromSuccessBody(providerSlug, data) is { } error) return new StreamStep([], false, error with { Stage = ErrorStage.UpstreamStream, Status = 502 });
+            _events.Reset(sseEvent.Data.Length);
+            if (!EventDocument.TryParse(sseEvent.Data, ref _document)) return new StreamStep(_events, false, null) { Ignored = true };
+            if (!UnicodeText.IsValid(sseEvent.Data.Span)) return new StreamStep(_events, false, EventDocument.NotText(providerSlug));
+            var data = _document!.RootElement;
+            if (UpstreamErrorMapper.FromSuccessBody(providerSlug, data) is { } error) return new StreamStep(_events, false, error with { Stage = ErrorStage.UpstreamStream, Status = 502 });
             // usageMetadata is cumulative on every chunk: the last one wins.
             var usage = GeminiResponseDecoder.ReadUsage(data);
             if (usage is not null)
@@ -43,12 +50,14 @@ public sealed class GeminiChatWire : IChatWire
                 Usage = usage;
                 UsageJson = GeminiRequestDecoder.Field(data, "usageMetadata", "usage_metadata")?.Clone();
             }
-            var events = GeminiResponseDecoder.DecodeChunk(data, _toolCalls).ToList();
-            _toolCalls += events.Count(e => e is ToolCallStart);
-            if (events.Any(e => e is FinishEvent)) Complete = true;
-            return new StreamStep(events, usage is not null, null);
+            GeminiResponseDecoder.DecodeChunk(data, _toolCalls, _events);
+            for (var i = 0; i < _events.Count; i++) if (_events[i].Kind == StreamEventKind.ToolCallStart) _toolCalls++;
+            if (_events.HasFinish) Complete = true;
+            return new StreamStep(_events, usage is not null, null) { Document = data };
         }
 
         public void MarkDone() => Complete = true;
+
+        public void Dispose() => _document?.Dispose();
     }
 }

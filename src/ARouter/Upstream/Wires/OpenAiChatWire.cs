@@ -28,28 +28,33 @@ public sealed class OpenAiChatWire : IChatWire
 
     private sealed class Decoder(string providerSlug) : IUpstreamStreamDecoder
     {
-        private static readonly StreamStep Nothing = new([], false, null);
+        private readonly OpenAiStreamDecoder _chunks = new();
 
-        public TokenUsage? Usage { get; private set; }
-        public JsonElement? UsageJson { get; private set; }
-        public bool Complete { get; private set; }
+        public TokenUsage? Usage => _chunks.Usage;
+        public JsonElement? UsageJson => _chunks.UsageJson;
+        public bool Complete => _chunks.Complete;
 
-        public StreamStep Read(SseEvent sseEvent, JsonElement data)
+        public StreamStep Read(SseEvent sseEvent)
         {
-            if (UpstreamErrorMapper.FromSuccessBody(providerSlug, data) is { } error) return new StreamStep([], false, error with { Stage = ErrorStage.UpstreamStream, Status = 502 });
-            // Keep the last non-empty usage wherever this vendor put it (top level, choices[0].usage, x_groq.usage).
-            var carriesUsage = false;
-            if (OpenAiUsage.TryFind(data, out var usage) && OpenAiUsage.Read(usage) is { } read)
-            {
-                Usage = read;
-                UsageJson = usage.Clone();
-                carriesUsage = true;
-            }
-            var events = OpenAiResponseDecoder.DecodeChunk(data).ToList();
-            if (events.Any(e => e is FinishEvent)) Complete = true;
-            return events.Count == 0 && !carriesUsage ? Nothing : new StreamStep(events, carriesUsage, null);
+            var chunk = _chunks.Read(sseEvent.Data);
+            if (!chunk.IsObject) return new StreamStep(_chunks.Events, false, null) { Ignored = true };
+            if (chunk.NotText) return new StreamStep(_chunks.Events, false, EventDocument.NotText(providerSlug));
+            if (chunk.MayBeError && ErrorIn(sseEvent.Data) is { } error) return new StreamStep(_chunks.Events, false, error with { Stage = ErrorStage.UpstreamStream, Status = 502 });
+            _chunks.Accept(sseEvent.Data);
+            return new StreamStep(_chunks.Events, chunk.CarriesUsage, null) { UsageOnly = chunk.CarriesUsage && !chunk.HasChoices };
         }
 
-        public void MarkDone() => Complete = true;
+        /// <summary>Rare (a chunk that looks like a failure): parsed whole, so the one error mapping decides.</summary>
+        private GatewayError? ErrorIn(ReadOnlyMemory<byte> data)
+        {
+            using var document = JsonDocument.Parse(data);
+            return UpstreamErrorMapper.FromSuccessBody(providerSlug, document.RootElement);
+        }
+
+        public void MarkDone() => _chunks.MarkDone();
+
+        public void Dispose()
+        {
+        }
     }
 }

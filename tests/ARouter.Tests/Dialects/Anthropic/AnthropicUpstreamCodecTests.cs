@@ -106,12 +106,13 @@ public sealed class AnthropicUpstreamCodecTests
         };
         var decoder = new AnthropicStreamDecoder();
 
-        var decoded = events.SelectMany(e => decoder.Decode(JsonDocument.Parse(e).RootElement)).ToList();
+        var decoded = events.SelectMany(e => Decode(decoder, e)).ToList();
 
-        Assert.Equal("Okay, checking.", string.Concat(decoded.OfType<TextDelta>().Select(t => t.Text)));
-        Assert.Equal(new ToolCallStart(0, "toolu_01T", "get_weather"), decoded.OfType<ToolCallStart>().Single());
-        Assert.Equal("{\"location\": \"SF\"}", string.Concat(decoded.OfType<ToolCallArgumentsDelta>().Select(a => a.Json)));
-        Assert.Equal(FinishReason.ToolCalls, decoded.OfType<FinishEvent>().Single().Reason);
+        Assert.Equal("Okay, checking.", string.Concat(decoded.Where(e => e.Kind == StreamEventKind.Text).Select(t => t.Text)));
+        var start = Assert.Single(decoded, e => e.Kind == StreamEventKind.ToolCallStart);
+        Assert.Equal((0, "toolu_01T", "get_weather"), (start.Index, start.Id, start.Name));
+        Assert.Equal("{\"location\": \"SF\"}", string.Concat(decoded.Where(e => e.Kind == StreamEventKind.ToolCallArguments).Select(a => a.Text)));
+        Assert.Equal(FinishReason.ToolCalls, Assert.Single(decoded, e => e.Kind == StreamEventKind.Finish).Reason);
         Assert.Equal(new TokenUsage(500, 89, 28, 0, 0), decoder.Usage);
         Assert.True(decoder.Stopped);
         Assert.Null(decoder.Error);
@@ -121,7 +122,15 @@ public sealed class AnthropicUpstreamCodecTests
     public void A_mid_stream_error_event_is_reported()
     {
         var decoder = new AnthropicStreamDecoder();
-        decoder.Decode(JsonDocument.Parse("""{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""").RootElement).ToList();
+        Decode(decoder, """{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""");
         Assert.Equal("Overloaded", decoder.Error);
+    }
+
+    private static List<StreamEvent> Decode(AnthropicStreamDecoder decoder, string data)
+    {
+        var events = new StreamEvents();
+        events.Reset(System.Text.Encoding.UTF8.GetByteCount(data));
+        decoder.Decode(JsonDocument.Parse(data).RootElement, events);
+        return [.. Enumerable.Range(0, events.Count).Select(i => events[i].Detached())];
     }
 }
