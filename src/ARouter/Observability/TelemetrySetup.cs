@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -52,7 +53,16 @@ public static class TelemetrySetup
     }
 
     /// <summary>The gateway's spans plus ASP.NET Core's and HttpClient's, with the query string (which can carry <c>?key=</c>) taken off every URL.</summary>
-    public static TracerProviderBuilder AddGatewayInstrumentation(TracerProviderBuilder tracing) => tracing
+    public static TracerProviderBuilder AddGatewayInstrumentation(TracerProviderBuilder tracing)
+    {
+        // OpenTelemetry's HttpClient instrumentation injects traceparent itself whenever the default propagator is not
+        // plain W3C trace context (the SDK's default adds baggage), past the upstream handler's no-output propagator:
+        // providers are third parties and get no trace context, so only W3C trace context is used (for incoming requests).
+        Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
+        return AddInstrumentation(tracing);
+    }
+
+    private static TracerProviderBuilder AddInstrumentation(TracerProviderBuilder tracing) => tracing
         .AddSource(RequestTelemetry.Source.Name)
         .AddAspNetCoreInstrumentation(aspNetCore =>
         {

@@ -78,6 +78,9 @@ public sealed class TracingTests(TracedGateway fixture) : IClassFixture<TracedGa
 
             var attempts = spans.Where(s => s.OperationName == "upstream.attempt").OrderBy(s => (int)s.GetTagItem("arouter.fallback_index")!).ToList();
             Assert.Equal(2, attempts.Count);
+            // With tracing on, the trace context still stays inside: a provider is a third party.
+            var received = fixture.Fakes.RequestsTo("deepseek")[^1];
+            Assert.DoesNotContain(received.Headers.Keys, name => name.Equals("traceparent", StringComparison.OrdinalIgnoreCase) || name.Equals("tracestate", StringComparison.OrdinalIgnoreCase));
             Assert.All(attempts, a => Assert.Equal(gateway.SpanId, a.ParentSpanId));
             Assert.Equal(("xai", grok), ((string)attempts[0].GetTagItem("arouter.provider")!, (string)attempts[0].GetTagItem("arouter.model")!));
             Assert.Equal(ActivityStatusCode.Error, attempts[0].Status);
