@@ -24,4 +24,20 @@ public sealed class IdsTests
         Assert.All(ids, id => Assert.Matches("^gen-[0-9A-Za-z]{24}$", id));
         Assert.Matches("^txn_[0-9A-Za-z]{24}$", Ids.NewTransactionId());
     }
+
+    [Fact]
+    public void Random_symbols_cover_the_whole_alphabet_evenly()
+    {
+        var counts = new Dictionary<char, int>();
+        const int ids = 20_000;
+        for (var i = 0; i < ids; i++)
+            foreach (var c in Ids.Random(16)) counts[c] = counts.GetValueOrDefault(c) + 1;
+
+        Assert.Equal(62, counts.Count);
+        Assert.All(counts.Keys, c => Assert.True(char.IsAsciiLetterOrDigit(c), $"'{c}'"));
+        // 320,000 draws: ~5,161 per symbol with a standard deviation of ~71; a bias of one byte value in 256 (e.g. a
+        // plain modulo) would put the first symbols ~1,250 above the rest.
+        var expected = ids * 16 / 62.0;
+        Assert.All(counts, kv => Assert.InRange(kv.Value, expected - 500, expected + 500));
+    }
 }
