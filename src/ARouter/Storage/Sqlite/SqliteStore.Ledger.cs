@@ -28,6 +28,7 @@ public sealed partial class SqliteStore
             }
             batch.Flush();
             statements.Commit();
+            _checkpointer.Committed();
             return results;
         }
         catch
@@ -62,7 +63,8 @@ public sealed partial class SqliteStore
             await connection.OpenAsync(ct);
             await using (var pragma = connection.CreateCommand())
             {
-                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+                // Checkpoints run in the background (SqliteCheckpointer), not inside a commit a request waits for.
+                pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
                 await pragma.ExecuteNonQueryAsync(ct);
             }
             return new SqliteLedgerStatements(connection, TimeSpan.FromSeconds(builder.DefaultTimeout));
