@@ -28,7 +28,6 @@ public sealed partial class SqliteStore
             }
             batch.Flush();
             statements.Commit();
-            _checkpointer.Committed();
             return results;
         }
         catch
@@ -63,8 +62,7 @@ public sealed partial class SqliteStore
             await connection.OpenAsync(ct);
             await using (var pragma = connection.CreateCommand())
             {
-                // Checkpoints run in the background (SqliteCheckpointer), not inside a commit a request waits for.
-                pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
+                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
                 await pragma.ExecuteNonQueryAsync(ct);
             }
             return new SqliteLedgerStatements(connection, TimeSpan.FromSeconds(builder.DefaultTimeout));

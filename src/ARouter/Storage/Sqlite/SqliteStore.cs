@@ -13,7 +13,6 @@ public sealed partial class SqliteStore : SqlStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _ledgerGate = new(1, 1);
     private SqliteLedgerStatements? _ledger;
-    private readonly SqliteCheckpointer _checkpointer;
 
     public SqliteStore(string connectionString)
     {
@@ -29,7 +28,6 @@ public sealed partial class SqliteStore : SqlStore
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
         }
         _connectionString = builder.ToString();
-        _checkpointer = new SqliteCheckpointer(OpenAsync);
     }
 
     public override string Engine => "sqlite";
@@ -61,7 +59,6 @@ public sealed partial class SqliteStore : SqlStore
         {
             _ledgerGate.Release();
         }
-        await _checkpointer.DrainAsync();
     }
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
