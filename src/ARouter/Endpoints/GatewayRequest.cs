@@ -31,8 +31,25 @@ public static class JsonBodyReader
 {
     public static async Task<SourceDocument> ReadAsync(HttpContext http, CallerDialect dialect, GatewayOptions options)
     {
+        var buffer = await ReadBytesAsync(http, options.MaxRequestBodyBytes);
+        try
+        {
+            if (buffer.WrittenCount == 0) throw new DecodeException("The request body is empty; send a JSON object.");
+            var document = Parse(buffer.WrittenMemory, options);
+            return new SourceDocument(dialect, document) { Bytes = buffer };
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The whole body into pooled memory, refused with a 413 past <paramref name="limit"/> bytes; the caller disposes it.</summary>
+    public static async Task<ArrayPoolBufferWriter<byte>> ReadBytesAsync(HttpContext http, long limit)
+    {
         var request = http.Request;
-        if (request.ContentLength > options.MaxRequestBodyBytes) throw new BodyTooLargeException(options.MaxRequestBodyBytes);
+        if (request.ContentLength > limit) throw new BodyTooLargeException(limit);
         var buffer = new ArrayPoolBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 4096, 256, 1 << 20));
         try
         {
@@ -42,15 +59,13 @@ public static class JsonBodyReader
                 var result = await reader.ReadAsync(http.RequestAborted);
                 foreach (var segment in result.Buffer)
                 {
-                    if (buffer.WrittenCount + (long)segment.Length > options.MaxRequestBodyBytes) throw new BodyTooLargeException(options.MaxRequestBodyBytes);
+                    if (buffer.WrittenCount + (long)segment.Length > limit) throw new BodyTooLargeException(limit);
                     buffer.Write(segment.Span);
                 }
                 reader.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted) break;
             }
-            if (buffer.WrittenCount == 0) throw new DecodeException("The request body is empty; send a JSON object.");
-            var document = Parse(buffer.WrittenMemory, options);
-            return new SourceDocument(dialect, document) { Bytes = buffer };
+            return buffer;
         }
         catch
         {

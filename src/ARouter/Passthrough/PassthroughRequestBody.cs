@@ -1,10 +1,8 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ARouter.Billing;
 using ARouter.Endpoints;
 using CommunityToolkit.HighPerformance;
-using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.AspNetCore.Http;
 
 namespace ARouter.Passthrough;
@@ -30,7 +28,7 @@ public static partial class PassthroughRequestBody
         if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)) return new(pathModel, null, PromptSize.Known(0));
         if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true) return new(pathModel, null, PromptSize.Known(0));
 
-        var buffer = await ReadAsync(http, options.MaxRequestBodyBytes);
+        var buffer = await JsonBodyReader.ReadBytesAsync(http, options.MaxRequestBodyBytes);
         // The forwarder reads the body from the pooled bytes; they go back to the pool when the response is done.
         http.Response.RegisterForDispose(buffer);
         var body = buffer.WrittenMemory;
@@ -53,33 +51,6 @@ public static partial class PassthroughRequestBody
         {
             // The provider will answer a malformed body (or a model name that is not valid text) with its own 400; that costs nothing.
             return new(pathModel, null, prompt);
-        }
-    }
-
-    private static async Task<ArrayPoolBufferWriter<byte>> ReadAsync(HttpContext http, long limit)
-    {
-        if (http.Request.ContentLength > limit) throw new BodyTooLargeException(limit);
-        var buffer = new ArrayPoolBufferWriter<byte>((int)Math.Clamp(http.Request.ContentLength ?? 4096, 256, 1 << 20));
-        try
-        {
-            var reader = http.Request.BodyReader;
-            while (true)
-            {
-                var result = await reader.ReadAsync(http.RequestAborted);
-                foreach (var segment in result.Buffer)
-                {
-                    if (buffer.WrittenCount + (long)segment.Length > limit) throw new BodyTooLargeException(limit);
-                    buffer.Write(segment.Span);
-                }
-                reader.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted) break;
-            }
-            return buffer;
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
         }
     }
 
