@@ -8,17 +8,32 @@ public abstract partial class SqlStore
     {
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        var account = await InsertAccountAsync(connection, tx, firstKey.AccountId, name, initialCreditNanos, "initial credit", ct);
+        await InsertKeyAsync(connection, tx, firstKey, ct);
+        await tx.CommitAsync(ct);
+        return account;
+    }
+
+    /// <summary>A new account row, and its first credit transaction when it starts with credit.</summary>
+    protected static async Task<AccountRecord> InsertAccountAsync(DbConnection connection, DbTransaction tx, string accountId, string name, long initialCreditNanos,
+        string creditDescription, CancellationToken ct)
+    {
         var now = Now();
         await using (var insert = Command(connection,
             "INSERT INTO accounts (id, name, balance_nanos, total_credits_nanos, total_usage_nanos, created_at) VALUES (@id, @name, @b, @b, 0, @now)", tx))
         {
-            await insert.With("@id", firstKey.AccountId).With("@name", name).With("@b", initialCreditNanos).With("@now", now).ExecuteNonQueryAsync(ct);
+            await insert.With("@id", accountId).With("@name", name).With("@b", initialCreditNanos).With("@now", now).ExecuteNonQueryAsync(ct);
         }
-        await InsertKeyAsync(connection, tx, firstKey, ct);
         if (initialCreditNanos > 0)
-            await InsertCreditTransactionAsync(connection, tx, firstKey.AccountId, initialCreditNanos, initialCreditNanos, "initial credit", Ids.NewTransactionId(), now, ct);
-        await tx.CommitAsync(ct);
-        return new AccountRecord(firstKey.AccountId, name, initialCreditNanos, initialCreditNanos, 0, FromUnixMs(now));
+            await InsertCreditTransactionAsync(connection, tx, accountId, initialCreditNanos, initialCreditNanos, creditDescription, Ids.NewTransactionId(), now, ct);
+        return new AccountRecord(accountId, name, initialCreditNanos, initialCreditNanos, 0, FromUnixMs(now));
+    }
+
+    /// <summary>Refuses, inside the transaction, to attach something to an account that does not exist.</summary>
+    protected static async Task ThrowIfNoAccountAsync(DbConnection connection, DbTransaction tx, string accountId, CancellationToken ct)
+    {
+        await using var exists = Command(connection, "SELECT 1 FROM accounts WHERE id = @a", tx).With("@a", accountId);
+        if (await exists.ExecuteScalarAsync(ct) is null) throw new KeyNotFoundException($"No account '{accountId}'.");
     }
 
     public async Task<AccountRecord?> GetAccountAsync(string id, CancellationToken ct)

@@ -11,10 +11,7 @@ public abstract partial class SqlStore
     {
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var exists = Command(connection, "SELECT 1 FROM accounts WHERE id = @a", tx).With("@a", key.AccountId))
-        {
-            if (await exists.ExecuteScalarAsync(ct) is null) throw new KeyNotFoundException($"No account '{key.AccountId}'.");
-        }
+        await ThrowIfNoAccountAsync(connection, tx, key.AccountId, ct);
         await InsertKeyAsync(connection, tx, key, ct);
         await tx.CommitAsync(ct);
     }

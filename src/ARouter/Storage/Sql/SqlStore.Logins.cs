@@ -10,28 +10,18 @@ public abstract partial class SqlStore
     {
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var now = Now();
         await ThrowIfLoginTakenAsync(connection, tx, login, ct);
-        await using (var insert = Command(connection,
-            "INSERT INTO accounts (id, name, balance_nanos, total_credits_nanos, total_usage_nanos, created_at) VALUES (@id, @name, @b, @b, 0, @now)", tx))
-        {
-            await insert.With("@id", login.AccountId).With("@name", accountName).With("@b", initialCreditNanos).With("@now", now).ExecuteNonQueryAsync(ct);
-        }
+        var account = await InsertAccountAsync(connection, tx, login.AccountId, accountName, initialCreditNanos, "starting credit", ct);
         await InsertLoginAsync(connection, tx, login, ct);
-        if (initialCreditNanos > 0)
-            await InsertCreditTransactionAsync(connection, tx, login.AccountId, initialCreditNanos, initialCreditNanos, "starting credit", Ids.NewTransactionId(), now, ct);
         await tx.CommitAsync(ct);
-        return new AccountRecord(login.AccountId, accountName, initialCreditNanos, initialCreditNanos, 0, FromUnixMs(now));
+        return account;
     }
 
     public async Task AddLoginAsync(LoginRecord login, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var exists = Command(connection, "SELECT 1 FROM accounts WHERE id = @a", tx).With("@a", login.AccountId))
-        {
-            if (await exists.ExecuteScalarAsync(ct) is null) throw new KeyNotFoundException($"No account '{login.AccountId}'.");
-        }
+        await ThrowIfNoAccountAsync(connection, tx, login.AccountId, ct);
         await ThrowIfLoginTakenAsync(connection, tx, login, ct);
         await InsertLoginAsync(connection, tx, login, ct);
         await tx.CommitAsync(ct);
