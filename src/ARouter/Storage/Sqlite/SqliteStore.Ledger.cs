@@ -28,6 +28,7 @@ public sealed partial class SqliteStore
             }
             batch.Flush();
             statements.Commit();
+            _checkpointer?.Committed();
             return results;
         }
         catch
@@ -52,7 +53,10 @@ public sealed partial class SqliteStore
         return statements.Credit(credit, now) is { } balanceAfter ? new AppliedEntry(credit, true, balanceAfter) : new AppliedEntry(credit, false, 0);
     }
 
-    /// <summary>The writer's connection, outside the pool (see <see cref="SqliteLedgerStatements"/>).</summary>
+    /// <summary>
+    /// The writer's connection, outside the pool (see <see cref="SqliteLedgerStatements"/>), and in WAL mode the
+    /// background checkpointer its commits wake (<see cref="SqliteCheckpointer"/> explains the checkpoint settings).
+    /// </summary>
     private async Task<SqliteLedgerStatements> OpenLedgerAsync(CancellationToken ct)
     {
         var builder = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false };
@@ -62,8 +66,12 @@ public sealed partial class SqliteStore
             await connection.OpenAsync(ct);
             await using (var pragma = connection.CreateCommand())
             {
-                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+                pragma.CommandText =
+                    $"PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint={SqliteCheckpointer.AutoCheckpointPages}; " +
+                    $"PRAGMA journal_size_limit={SqliteCheckpointer.JournalSizeLimitBytes};";
                 await pragma.ExecuteNonQueryAsync(ct);
+                pragma.CommandText = "PRAGMA journal_mode;";
+                if (await pragma.ExecuteScalarAsync(ct) is "wal") _checkpointer ??= new SqliteCheckpointer(builder.ToString());
             }
             return new SqliteLedgerStatements(connection, TimeSpan.FromSeconds(builder.DefaultTimeout));
         }

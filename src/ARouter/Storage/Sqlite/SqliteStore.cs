@@ -13,6 +13,7 @@ public sealed partial class SqliteStore : SqlStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _ledgerGate = new(1, 1);
     private SqliteLedgerStatements? _ledger;
+    private SqliteCheckpointer? _checkpointer;
 
     public SqliteStore(string connectionString)
     {
@@ -46,7 +47,10 @@ public sealed partial class SqliteStore : SqlStore
         await Migrator.ApplyAsync(connection, "sqlite", lockStatement: null, ct);
     }
 
-    /// <summary>Closes the ledger writer's connection (pooled reader connections hold nothing); a later batch would open a new one.</summary>
+    /// <summary>
+    /// Closes the ledger writer's connection and stops its checkpointer (pooled reader connections hold nothing);
+    /// a later batch would open new ones.
+    /// </summary>
     public override async ValueTask DisposeAsync()
     {
         await _ledgerGate.WaitAsync();
@@ -54,6 +58,8 @@ public sealed partial class SqliteStore : SqlStore
         {
             _ledger?.Dispose();
             _ledger = null;
+            if (_checkpointer is { } checkpointer) await checkpointer.DisposeAsync();
+            _checkpointer = null;
         }
         finally
         {
