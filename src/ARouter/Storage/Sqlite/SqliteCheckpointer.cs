@@ -6,29 +6,47 @@ namespace ARouter.Storage.Sqlite;
 /// <summary>
 /// Copies the write-ahead log into the database file on a connection of its own, off the commit a request waits
 /// for. Left to SQLite alone, the commit that pushes the log past <c>wal_autocheckpoint</c> pages runs the
-/// checkpoint inside itself, and its two fsyncs (their cost grows with the frames copied: 4–5 ms each for
-/// 1,000 pages on the benchmark machine) stall that request and every settle queued behind it.
+/// checkpoint inside itself, and its two fsyncs, whose cost grows with the frames copied (4–5 ms each for 1,000
+/// pages on the benchmark machine), stall that request and every settle queued behind it.
 /// <para>
 /// After each commit the ledger writer wakes this loop, which runs one PASSIVE checkpoint at a time (it never
-/// blocks the writer or a reader; same syncs as the writer's own). When the writer is between batches the
-/// checkpoint copies everything, and the writer's next transaction finds the log fully copied and restarts it from
-/// the beginning for free (SQLite restarts the log only then, and only when no reader is still on an older
-/// snapshot). A writer that keeps committing outruns a PASSIVE checkpoint, so it alone never lets the log
-/// restart: the writer's connection keeps SQLite's automatic checkpoint as the bound
-/// (<see cref="AutoCheckpointPages"/>), and since this loop has copied all but the last few commits by then, that
-/// one copies little and is short. <see cref="JournalSizeLimitBytes"/> shrinks the file after a restart.
+/// blocks the writer or a reader, and syncs as the writer's own would). When the writer is between batches it
+/// copies everything, and the writer's next transaction finds the log fully copied and starts it over from the
+/// beginning at no cost (SQLite restarts the log only then, and only when no reader is on an older snapshot).
+/// A writer that keeps committing outruns a PASSIVE checkpoint, so this alone would let the log grow without
+/// end. The writer's connection therefore keeps SQLite's automatic checkpoint at its default
+/// <see cref="AutoCheckpointPages"/> as the bound: by the time it fires this loop has copied all but the last few
+/// commits, so it copies little and is short, and the log restarts after it.
+/// </para>
+/// <para>
+/// Readers can still hold a restart off: the writer restarts the log only if no reader is on a snapshot older
+/// than the last copy, and busy readers often are. When the log has grown to <see cref="RestartPages"/> anyway,
+/// this loop takes the writer's gate (so the next batch waits; polling SQLite's write lock would lose to a busy
+/// writer every time) and runs a RESTART checkpoint: it copies the few frames left and waits for those readers to
+/// finish (both well under a millisecond), after which the writer's next commit restarts the log.
 /// </para>
 /// A failed checkpoint only leaves the log longer until the next one; nothing committed depends on it.
 /// </summary>
 internal sealed class SqliteCheckpointer : IAsyncDisposable
 {
-    /// <summary>The writer's automatic checkpoint, the bound under sustained commits: ~16 MB of 4 KiB pages.</summary>
-    public const int AutoCheckpointPages = 4_000;
+    /// <summary>The writer's automatic checkpoint, the bound under sustained commits: ~4 MB of 4 KiB pages (SQLite's default).</summary>
+    public const int AutoCheckpointPages = 1_000;
 
-    /// <summary>What the log file is cut back to when it restarts after growing past it.</summary>
-    public const long JournalSizeLimitBytes = 4 << 20;
+    /// <summary>The log's length (~8 MB) at which readers have held a restart off long enough to make one.</summary>
+    public const int RestartPages = 2 * AutoCheckpointPages;
+
+    /// <summary>How long a RESTART checkpoint waits for the writer and for readers on old snapshots.</summary>
+    private const int BusyTimeoutMs = 2_000;
+
+    /// <summary>
+    /// What the log file is cut back to when it restarts after growing past it (readers held the restart off).
+    /// Twice the ~4 MB the log normally reaches: the cut is an ftruncate inside the writer's commit, and cutting
+    /// at every restart (a 4 MB limit) measured as bad as the checkpoint this class takes off the commit.
+    /// </summary>
+    public const long JournalSizeLimitBytes = 8 << 20;
 
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writerGate;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
@@ -36,9 +54,11 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private SqliteConnection? _connection;
 
     /// <param name="connectionString">The store's, with pooling off: this connection is held for the store's lifetime.</param>
-    public SqliteCheckpointer(string connectionString)
+    /// <param name="writerGate">What the ledger writer holds while it runs a batch.</param>
+    public SqliteCheckpointer(string connectionString, SemaphoreSlim writerGate)
     {
         _connectionString = connectionString;
+        _writerGate = writerGate;
         _loop = Task.Run(RunAsync);
     }
 
@@ -56,7 +76,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             {
                 await _wake.WaitAsync(_stopping.Token);
                 Volatile.Write(ref _signalled, 0);
-                Checkpoint();
+                await CheckpointAsync();
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -64,14 +84,28 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         }
     }
 
-    private void Checkpoint()
+    private async Task CheckpointAsync()
     {
         try
         {
             _connection ??= Open();
-            var rc = raw.sqlite3_wal_checkpoint_v2(_connection.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
-            // BUSY: another checkpoint (the writer's automatic one, another process's) holds the log; the next commit wakes us again.
-            if (rc is not (raw.SQLITE_OK or raw.SQLITE_BUSY)) SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+            var db = _connection.Handle!;
+            var rc = raw.sqlite3_wal_checkpoint_v2(db, null, raw.SQLITE_CHECKPOINT_PASSIVE, out var logPages, out _);
+            if (rc == raw.SQLITE_OK && logPages >= RestartPages)
+            {
+                await _writerGate.WaitAsync(_stopping.Token);
+                try
+                {
+                    rc = raw.sqlite3_wal_checkpoint_v2(db, null, raw.SQLITE_CHECKPOINT_RESTART, out _, out _);
+                }
+                finally
+                {
+                    _writerGate.Release();
+                }
+            }
+            // BUSY: another checkpoint (the writer's automatic one, another process's) holds the log, or a RESTART
+            // waited its time out; the next commit wakes us again.
+            if (rc is not (raw.SQLITE_OK or raw.SQLITE_BUSY)) SqliteException.ThrowExceptionForRC(rc, db);
         }
         catch (SqliteException)
         {
@@ -91,6 +125,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             // The checkpoint's syncs follow this connection's setting: the same as the writer's.
             pragma.CommandText = "PRAGMA synchronous=NORMAL;";
             pragma.ExecuteNonQuery();
+            raw.sqlite3_busy_timeout(connection.Handle, BusyTimeoutMs);
             return connection;
         }
         catch
@@ -100,7 +135,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the loop (a checkpoint in progress finishes first: it takes milliseconds) and closes its connection.</summary>
+    /// <summary>Stops the loop (a checkpoint in progress finishes first: milliseconds, a waiting RESTART at most its time out) and closes its connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
