@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using ARouter.Billing;
 
@@ -80,6 +81,19 @@ public static class OpenAiResponseEncoder
         if (!wroteId) json.WriteString("id"u8, generationId);
         if (!wroteModel) json.WriteString("model"u8, model);
         json.WriteEndObject();
+    }
+
+    /// <summary><c>{"id":…,"model":…</c>, encoded once per stream for <see cref="OpenAiChunkLayout.WriteRewritten"/>.</summary>
+    public static byte[] IdAndModel(string generationId, string model)
+    {
+        var output = new ArrayBufferWriter<byte>(64 + generationId.Length + model.Length);
+        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteString("id"u8, generationId);
+            json.WriteString("model"u8, model);
+        }
+        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>Opens a completion or chunk object: <c>id</c>, <c>object</c>, <c>created</c>, <c>model</c>.</summary>
