@@ -116,12 +116,8 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
             : Encoding.UTF8.GetBytes("{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-5.4\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"bad \\ud800 x\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}");
         var account = await fixture.Gateway.CreateAccountAsync(5);
         using var scope = fixture.Fakes.Scripted("openai", FakeScript.Default with { WirePieces = [bad] });
-        var fields = new Dictionary<string, object?>();
-        if (caller == CallerDialect.Gemini) fields["contents"] = new[] { new { role = "user", parts = new[] { new { text = "hi" } } } };
-        else fields["messages"] = new[] { new { role = "user", content = "hi" } };
-        using var request = DialectCalls.Request(caller, Model, DialectCalls.Body(caller, Model, false, 100, fields), false, account.Key);
-        using var response = await fixture.Gateway.Client.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
+        var (response, body) = await SayHiAsync(caller, stream: false, account.Key);
+        using var _ = response;
 
         Assert.True((int)response.StatusCode == 502, $"{(int)response.StatusCode} {body}");
         using var json = JsonDocument.Parse(body);
@@ -135,14 +131,20 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         using var scope = fixture.Fakes.Scripted("openai", FakeScript.Default with { WirePieces = pieces });
+        var (response, body) = await SayHiAsync(caller, stream: true, account.Key);
+        using var _ = response;
+        Assert.True(response.IsSuccessStatusCode, body);
+        return (account, DialectCalls.Events(body));
+    }
+
+    private async Task<(HttpResponseMessage Response, string Body)> SayHiAsync(CallerDialect caller, bool stream, string key)
+    {
         var fields = new Dictionary<string, object?>();
         if (caller == CallerDialect.Gemini) fields["contents"] = new[] { new { role = "user", parts = new[] { new { text = "hi" } } } };
         else fields["messages"] = new[] { new { role = "user", content = "hi" } };
-        using var request = DialectCalls.Request(caller, Model, DialectCalls.Body(caller, Model, true, 100, fields), true, account.Key);
-        using var response = await fixture.Gateway.Client.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, body);
-        return (account, DialectCalls.Events(body));
+        using var request = DialectCalls.Request(caller, Model, DialectCalls.Body(caller, Model, stream, 100, fields), stream, key);
+        var response = await fixture.Gateway.Client.SendAsync(request);
+        return (response, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>The stream's bytes cut inside each event: in an escape, between a surrogate pair's escapes, inside 中.</summary>
