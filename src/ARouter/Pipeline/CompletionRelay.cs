@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using ARouter.Billing;
+using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.OpenAi;
 using ARouter.Endpoints;
@@ -47,6 +48,9 @@ public sealed class CompletionRelay(TokenEstimator tokens)
         }
         using (document)
         {
+            // JSON a reader accepts can still be broken UTF-8 or hold a lone surrogate escape; no caller could read it.
+            if (!UnicodeText.IsValid(body.WrittenSpan))
+                return new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned a response that is not valid Unicode.");
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 return new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned an unexpected response shape.");
@@ -67,14 +71,18 @@ public sealed class CompletionRelay(TokenEstimator tokens)
             var charged = await reservation.SettleAsync(facts.CostOf(usage), facts.ToRecord());
             facts.ChargedNanos = charged;
 
-            var response = request.Http.Response;
-            response.StatusCode = 200;
-            response.ContentType = "application/json";
-            using (var json = new Utf8JsonWriter(response.BodyWriter, ARouter.Dialects.JsonWriting.Options))
+            // Whole, then sent with its Content-Length: the caller has its answer once the bytes are out, not only
+            // when the request's remaining work (the request log, metrics) is done and the chunked body is ended.
+            using var answer = new ArrayPoolBufferWriter<byte>(body.WrittenCount + 512);
+            using (var json = new Utf8JsonWriter(answer, JsonWriting.Options))
             {
                 CallerSinks.Completion(request.Dialect, facts).Write(json, root, decoded, upstreamUsage, usage, Money.FromNanos(charged));
             }
-            await response.BodyWriter.FlushAsync(request.Aborted);
+            var response = request.Http.Response;
+            response.StatusCode = 200;
+            response.ContentType = "application/json";
+            response.ContentLength = answer.WrittenCount;
+            await response.BodyWriter.WriteAsync(answer.WrittenMemory, request.Aborted);
         }
         return null;
     }

@@ -137,6 +137,8 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
             if (!started) await StartAsync();
             var cost = Money.FromNanos(charged);
             await sink.EndAsync(decoder.UsageJson, finalUsage, cost, failure, request.Aborted);
+            // The body's end goes out now: the caller's client is done before the request log and metrics are written.
+            await response.CompleteAsync();
         }
         catch (Exception e) when (IsClientGone(e, request))
         {
