@@ -8,7 +8,8 @@ namespace ARouter.Observability.Logging;
 
 /// <summary>
 /// The gateway's stdout log, in place of the default console logger: the same line formats (<c>simple</c>, or
-/// <c>json</c> with <c>Logging:Console:FormatterName</c>), written in batches by <see cref="BatchedLineWriter"/>.
+/// <c>json</c> with <c>Logging:Console:FormatterName</c>), written in batches by <see cref="BatchedLineWriter"/>
+/// (<c>Logging:Console:FlushDelayMilliseconds</c> sets how long a batch waits for more lines, default 50).
 /// ZLogger's loggers carry each entry to the writer without formatting it on the caller's thread (entries from
 /// <c>[ZLoggerMessage]</c> methods are formatted to UTF-8 by the writer; others become their message string first).
 /// The "Console" alias keeps <c>Logging:Console:LogLevel:*</c> filters working.
@@ -21,6 +22,7 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider
 
     public BatchedConsoleLoggerProvider(IConfiguration configuration, Stream output, ConsoleLogOptions options)
     {
+        if (int.TryParse(configuration["Logging:Console:FlushDelayMilliseconds"], out var delay) && delay >= 0) options = options with { FlushDelay = TimeSpan.FromMilliseconds(delay) };
         _writer = new BatchedLineWriter(output, FormatterFor(configuration["Logging:Console:FormatterName"]), options);
         // A process that ends without disposing its host (Environment.Exit, an unhandled exception) still writes what is queued.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
