@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using ARouter.Billing;
+using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.OpenAi;
 using ARouter.Endpoints;
@@ -47,6 +48,9 @@ public sealed class CompletionRelay(TokenEstimator tokens)
         }
         using (document)
         {
+            // JSON a reader accepts can still be broken UTF-8 or hold a lone surrogate escape; no caller could read it.
+            if (!UnicodeText.IsValid(body.WrittenSpan))
+                return new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned a response that is not valid Unicode.");
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 return new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned an unexpected response shape.");

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Catalog;
+using ARouter.Dialects;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.Gemini;
 using ARouter.Dialects.OpenAi;
@@ -69,10 +70,12 @@ public sealed class EmbeddingsHandler(
     private async Task<GatewayError?> RelayAsync(GatewayRequest request, EmbeddingRequest embedding, UpstreamCall call, GenerationFacts facts, Reservation reservation, PromptSize prompt)
     {
         var target = facts.Target;
+        byte[] body;
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(await call.Response.Content.ReadAsByteArrayAsync(request.Aborted));
+            body = await call.Response.Content.ReadAsByteArrayAsync(request.Aborted);
+            document = JsonDocument.Parse(body);
         }
         catch (Exception e) when (e is JsonException or IOException or HttpRequestException)
         {
@@ -80,6 +83,9 @@ public sealed class EmbeddingsHandler(
         }
         using (document)
         {
+            // The answer is copied as its bytes: they must be text a caller can read.
+            if (!UnicodeText.IsValid(body))
+                return facts.Fail(logger, reservation, new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{target.Provider.Slug}' returned an embeddings response that is not valid Unicode."));
             var root = document.RootElement;
             JsonElement? upstreamUsage = root.ValueKind == JsonValueKind.Object && OpenAiUsage.TryFind(root, out var u) ? u : null;
             var usage = upstreamUsage is { } found ? OpenAiUsage.Read(found) : null;

@@ -18,6 +18,7 @@ public sealed class OpenAiStreamSink(SseWriter sse, GenerationFacts facts) : ISt
 {
     private readonly bool _sameDialect = facts.Target.Provider.Dialect == WireDialect.OpenAi;
     private bool _wroteFirst;
+    private byte[]? _idAndModel;
 
     public ValueTask StartAsync(CancellationToken ct) => ValueTask.CompletedTask;
 
@@ -26,7 +27,10 @@ public sealed class OpenAiStreamSink(SseWriter sse, GenerationFacts facts) : ISt
         if (!_sameDialect) return WriteCanonicalAsync(step.Events, ct);
         // A usage-only chunk is held back: its numbers go out, with the cost, in the closing chunk.
         if (step.UsageOnly) return ValueTask.CompletedTask;
-        OpenAiResponseEncoder.WriteRewrittenChunk(sse.Start(ReadOnlySpan<byte>.Empty), raw.Data.Span, facts.GenerationId, facts.Target.Model.Id, stripUsage: step.CarriesUsage);
+        if (step.Layout is { Spliceable: true } layout)
+            layout.WriteRewritten(sse.StartRaw(), raw.Data.Span, _idAndModel ??= OpenAiResponseEncoder.IdAndModel(facts.GenerationId, facts.Target.Model.Id), stripUsage: step.CarriesUsage);
+        else
+            OpenAiResponseEncoder.WriteRewrittenChunk(sse.Start(ReadOnlySpan<byte>.Empty), raw.Data.Span, facts.GenerationId, facts.Target.Model.Id, stripUsage: step.CarriesUsage);
         return sse.SendAsync(ct);
     }
 

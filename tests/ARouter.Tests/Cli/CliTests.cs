@@ -153,6 +153,54 @@ public abstract class CliTests(StoreEngine engine) : IAsyncLifetime
     }
 }
 
+/// <summary><c>serve --port</c>: the shorthand people reach for first, checked before anything starts.</summary>
+public sealed class ServePortTests
+{
+    [Theory]
+    [InlineData("--port", "70000")]
+    [InlineData("--port", "-1")]
+    [InlineData("--port", "8081", "--urls", "http://127.0.0.1:8082")]
+    public async Task A_port_that_is_no_port_or_a_port_with_urls_is_refused_before_serving(params string[] options)
+    {
+        var errors = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(errors);
+        int code;
+        try
+        {
+            code = await CliApp.RunAsync(["serve", .. options]);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+        Assert.NotEqual(0, code);
+        Assert.Matches("is not a port|not both", errors.ToString());
+    }
+
+    [Fact]
+    public async Task Serve_with_a_port_listens_on_it_at_the_loopback_address()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var directory = Path.Combine(Path.GetTempPath(), $"arouter-port-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await using var gateway = await GatewayProcess.StartAsync(Path.Combine(directory, "gateway.db"), new Dictionary<string, string?>(), ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            Assert.Equal(new Uri($"http://127.0.0.1:{port}"), gateway.BaseAddress);
+            using var health = await gateway.Client.GetAsync("/health");
+            Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
+
 [CollectionDefinition(nameof(EnvironmentCollection), DisableParallelization = true)]
 public sealed class EnvironmentCollection;
 

@@ -29,9 +29,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    public static async Task<GatewayProcess> StartAsync(string databasePath, IReadOnlyDictionary<string, string?> environment)
+    /// <param name="listen">The <c>serve</c> options that say where to listen; by default a free port on 127.0.0.1.</param>
+    public static async Task<GatewayProcess> StartAsync(string databasePath, IReadOnlyDictionary<string, string?> environment, string[]? listen = null)
     {
-        var start = new ProcessStartInfo(DotnetHost(), [Path.Combine(AppContext.BaseDirectory, "arouter.dll"), "serve", "--urls", "http://127.0.0.1:0"])
+        var start = new ProcessStartInfo(DotnetHost(), [Path.Combine(AppContext.BaseDirectory, "arouter.dll"), "serve", .. listen ?? ["--urls", "http://127.0.0.1:0"]])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

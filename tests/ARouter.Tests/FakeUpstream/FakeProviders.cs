@@ -242,6 +242,11 @@ public sealed class FakeProviders : IAsyncDisposable
         if (script.LargeBodyBytes > 0) await FakeLargeBody.WriteAsync(context, script, ModelOf(request), this);
         else if (providerPath == profile.EmbeddingsPath) await WriteJsonAsync(context, 200, FakeEmbeddings.Response(request, script));
         else if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, profile, script, request);
+        else if (script.WirePieces is { } verbatim)
+        {
+            context.Response.ContentType = "application/json";
+            foreach (var piece in verbatim) await context.Response.Body.WriteAsync(piece, context.RequestAborted);
+        }
         else await WriteJsonAsync(context, 200, new FakeChatResponses(profile, script, ModelOf(request)).Completion());
     }
 

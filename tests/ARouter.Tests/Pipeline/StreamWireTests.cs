@@ -106,20 +106,45 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
         Assert.True(await fixture.Gateway.BalanceAsync(account.Key) < 5);
     }
 
+    /// <summary>Regression: the same body not streamed was a 500 — for an OpenAI caller after half the answer was written.</summary>
+    [Theory]
+    [MemberData(nameof(CallersAndBrokenText))]
+    public async Task A_completion_that_is_not_valid_Unicode_is_a_502_in_the_callers_dialect_and_costs_nothing(CallerDialect caller, string broken)
+    {
+        byte[] bad = broken == "invalid UTF-8"
+            ? [.. "{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-5.4\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"bad "u8, 0xC3, 0x28, .. "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}"u8]
+            : Encoding.UTF8.GetBytes("{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-5.4\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"bad \\ud800 x\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}");
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        using var scope = fixture.Fakes.Scripted("openai", FakeScript.Default with { WirePieces = [bad] });
+        var (response, body) = await SayHiAsync(caller, stream: false, account.Key);
+        using var _ = response;
+
+        Assert.True((int)response.StatusCode == 502, $"{(int)response.StatusCode} {body}");
+        using var json = JsonDocument.Parse(body);
+        Assert.Contains("not valid Unicode", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
+    }
+
     private Task<(TestAccount Account, List<JsonElement> Events)> StreamAsync(CallerDialect caller, string[] chunks) => StreamAsync(caller, Split(chunks));
 
     private async Task<(TestAccount Account, List<JsonElement> Events)> StreamAsync(CallerDialect caller, List<byte[]> pieces)
     {
         var account = await fixture.Gateway.CreateAccountAsync(5);
         using var scope = fixture.Fakes.Scripted("openai", FakeScript.Default with { WirePieces = pieces });
+        var (response, body) = await SayHiAsync(caller, stream: true, account.Key);
+        using var _ = response;
+        Assert.True(response.IsSuccessStatusCode, body);
+        return (account, DialectCalls.Events(body));
+    }
+
+    private async Task<(HttpResponseMessage Response, string Body)> SayHiAsync(CallerDialect caller, bool stream, string key)
+    {
         var fields = new Dictionary<string, object?>();
         if (caller == CallerDialect.Gemini) fields["contents"] = new[] { new { role = "user", parts = new[] { new { text = "hi" } } } };
         else fields["messages"] = new[] { new { role = "user", content = "hi" } };
-        using var request = DialectCalls.Request(caller, Model, DialectCalls.Body(caller, Model, true, 100, fields), true, account.Key);
-        using var response = await fixture.Gateway.Client.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, body);
-        return (account, DialectCalls.Events(body));
+        using var request = DialectCalls.Request(caller, Model, DialectCalls.Body(caller, Model, stream, 100, fields), stream, key);
+        var response = await fixture.Gateway.Client.SendAsync(request);
+        return (response, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>The stream's bytes cut inside each event: in an escape, between a surrogate pair's escapes, inside 中.</summary>

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ARouter.Billing;
 
@@ -11,6 +13,10 @@ public static class OpenAiResponseEncoder
 {
     public sealed record UsageWithCost(JsonElement? Upstream, TokenUsage Usage, decimal Cost);
 
+    /// <summary>
+    /// The completion with the gateway's id, model and usage; every other property's bytes as the provider wrote them. The
+    /// document must be valid Unicode, as <see cref="Pipeline.CompletionRelay"/> has checked.
+    /// </summary>
     public static void WriteRewritten(Utf8JsonWriter json, JsonElement upstream, string generationId, string model, UsageWithCost? usage, bool stripUsage = false)
     {
         json.WriteStartObject();
@@ -19,25 +25,24 @@ public static class OpenAiResponseEncoder
         var wroteUsage = false;
         foreach (var property in upstream.EnumerateObject())
         {
-            switch (property.Name)
+            if (property.NameEquals("id"u8))
             {
-                case "id":
-                    json.WriteString("id", generationId);
-                    wroteId = true;
-                    break;
-                case "model":
-                    json.WriteString("model", model);
-                    wroteModel = true;
-                    break;
-                case "usage" when usage is not null:
-                    OpenAiUsage.Write(json, usage.Upstream, usage.Usage, usage.Cost);
-                    wroteUsage = true;
-                    break;
-                case "usage" when stripUsage:
-                    break;
-                default:
-                    property.WriteTo(json);
-                    break;
+                json.WriteString("id"u8, generationId);
+                wroteId = true;
+            }
+            else if (property.NameEquals("model"u8))
+            {
+                json.WriteString("model"u8, model);
+                wroteModel = true;
+            }
+            else if (property.NameEquals("usage"u8) && usage is not null)
+            {
+                OpenAiUsage.Write(json, usage.Upstream, usage.Usage, usage.Cost);
+                wroteUsage = true;
+            }
+            else if (!(stripUsage && property.NameEquals("usage"u8)))
+            {
+                CopyProperty(json, property);
             }
         }
         if (!wroteId) json.WriteString("id", generationId);
@@ -46,9 +51,25 @@ public static class OpenAiResponseEncoder
         json.WriteEndObject();
     }
 
+    /// <summary>The provider's bytes as they are, rather than unescaped and escaped again.</summary>
+    private static void CopyProperty(Utf8JsonWriter json, JsonProperty property)
+    {
+        var name = JsonMarshal.GetRawUtf8PropertyName(property);
+        WriteRawProperty(json, name, name.IndexOf((byte)'\\') >= 0 ? property.Name : null, JsonMarshal.GetRawUtf8Value(property.Value));
+    }
+
+    /// <summary>A name as it came unless it has escapes (then <paramref name="unescapedName"/>, escaped by the writer), and the value's bytes as they came.</summary>
+    private static void WriteRawProperty(Utf8JsonWriter json, ReadOnlySpan<byte> name, string? unescapedName, ReadOnlySpan<byte> value)
+    {
+        if (unescapedName is null) json.WritePropertyName(name);
+        else json.WritePropertyName(unescapedName);
+        json.WriteRawValue(value, skipInputValidation: true);
+    }
+
     /// <summary>
     /// <see cref="WriteRewritten"/> for one stream chunk, read from its bytes in one pass (no document): the same output,
-    /// with the chunk's usage left out when <paramref name="stripUsage"/> (it goes out, with the cost, at the end).
+    /// with the chunk's usage left out when <paramref name="stripUsage"/> (it goes out, with the cost, at the end). The chunk
+    /// must be valid Unicode, as <see cref="OpenAiStreamDecoder.Read"/> has checked: values are copied as they came.
     /// </summary>
     public static void WriteRewrittenChunk(Utf8JsonWriter json, ReadOnlySpan<byte> chunk, string generationId, string model, bool stripUsage)
     {
@@ -71,7 +92,12 @@ public static class OpenAiResponseEncoder
             }
             else if (!(stripUsage && reader.ValueTextEquals("usage"u8)))
             {
-                JsonCopy.Property(ref reader, json);
+                var name = reader.ValueSpan;
+                var unescapedName = reader.ValueIsEscaped ? reader.GetString() : null;
+                reader.Read();
+                var valueStart = checked((int)reader.TokenStartIndex);
+                reader.Skip();
+                WriteRawProperty(json, name, unescapedName, chunk[valueStart..checked((int)reader.BytesConsumed)]);
                 continue;
             }
             reader.Read();
@@ -80,6 +106,19 @@ public static class OpenAiResponseEncoder
         if (!wroteId) json.WriteString("id"u8, generationId);
         if (!wroteModel) json.WriteString("model"u8, model);
         json.WriteEndObject();
+    }
+
+    /// <summary><c>{"id":…,"model":…</c>, encoded once per stream for <see cref="OpenAiChunkLayout.WriteRewritten"/>.</summary>
+    public static byte[] IdAndModel(string generationId, string model)
+    {
+        var output = new ArrayBufferWriter<byte>(64 + generationId.Length + model.Length);
+        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteString("id"u8, generationId);
+            json.WriteString("model"u8, model);
+        }
+        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>Opens a completion or chunk object: <c>id</c>, <c>object</c>, <c>created</c>, <c>model</c>.</summary>

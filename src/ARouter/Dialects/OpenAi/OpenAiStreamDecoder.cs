@@ -31,6 +31,9 @@ public sealed class OpenAiStreamDecoder
     private ReadOnlyMemory<byte> _chunk;
 
     public StreamEvents Events { get; } = new();
+
+    /// <summary>Where the top-level properties of the chunk just read are, for a same-dialect caller's rewrite.</summary>
+    public OpenAiChunkLayout Layout { get; } = new();
     public TokenUsage? Usage { get; private set; }
     public bool Complete { get; private set; }
 
@@ -56,6 +59,7 @@ public sealed class OpenAiStreamDecoder
     {
         Events.Reset(chunk.Length);
         _tools?.Reset(chunk.Length);
+        Layout.Reset();
         _pendingUsage = null;
         _chunk = chunk;
         var scan = new Scan();
@@ -140,6 +144,8 @@ public sealed class OpenAiStreamDecoder
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            var start = reader.TokenStartIndex;
+            var kind = OpenAiChunkLayout.RootProperty.Other;
             if (reader.ValueTextEquals("choices"u8))
             {
                 scan.HasChoicesProperty = true;
@@ -148,20 +154,21 @@ public sealed class OpenAiStreamDecoder
             }
             else if (reader.ValueTextEquals("usage"u8))
             {
+                kind = OpenAiChunkLayout.RootProperty.Usage;
                 reader.Read();
-                scan.TopUsage = reader.TokenType == JsonTokenType.StartObject ? ReadUsage(ref reader) : null;
+                scan.TopUsage = reader.TokenType == JsonTokenType.StartObject ? OpenAiChunkUsage.Read(ref reader) : null;
                 reader.Skip();
             }
             else if (reader.ValueTextEquals("x_groq"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.StartObject) scan.GroqUsage = FindUsage(ref reader);
+                if (reader.TokenType == JsonTokenType.StartObject) scan.GroqUsage = OpenAiChunkUsage.Find(ref reader);
                 else reader.Skip();
             }
             else if (reader.ValueTextEquals("base_resp"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.StartObject) scan.BaseRespFailed = BaseRespFailed(ref reader);
+                if (reader.TokenType == JsonTokenType.StartObject) scan.BaseRespFailed = OpenAiChunkUsage.BaseRespFailed(ref reader);
                 else reader.Skip();
             }
             else if (reader.ValueTextEquals("error"u8))
@@ -172,9 +179,12 @@ public sealed class OpenAiStreamDecoder
             }
             else
             {
+                if (reader.ValueTextEquals("id"u8)) kind = OpenAiChunkLayout.RootProperty.Id;
+                else if (reader.ValueTextEquals("model"u8)) kind = OpenAiChunkLayout.RootProperty.Model;
                 reader.Read();
                 reader.Skip();
             }
+            Layout.Add(start, reader.BytesConsumed, kind);
         }
     }
 
@@ -224,7 +234,7 @@ public sealed class OpenAiStreamDecoder
             else if (reader.ValueTextEquals("usage"u8))
             {
                 reader.Read();
-                usage = reader.TokenType == JsonTokenType.StartObject ? ReadUsage(ref reader) : null;
+                usage = reader.TokenType == JsonTokenType.StartObject ? OpenAiChunkUsage.Read(ref reader) : null;
                 reader.Skip();
             }
             else
@@ -346,90 +356,5 @@ public sealed class OpenAiStreamDecoder
         if (reader.ValueTextEquals("tool_calls"u8) || reader.ValueTextEquals("function_call"u8) || reader.ValueTextEquals("tool_use"u8)) return FinishReason.ToolCalls;
         if (reader.ValueTextEquals("content_filter"u8)) return FinishReason.ContentFilter;
         return FinishReason.Stop;
-    }
-
-    private static (TokenUsage? Read, (int Start, int End) Range)? FindUsage(ref Utf8JsonReader reader)
-    {
-        (TokenUsage? Read, (int Start, int End) Range)? usage = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isUsage = reader.ValueTextEquals("usage"u8);
-            reader.Read();
-            if (isUsage) usage = reader.TokenType == JsonTokenType.StartObject ? ReadUsage(ref reader) : null;
-            reader.Skip();
-        }
-        return usage;
-    }
-
-    private static bool BaseRespFailed(ref Utf8JsonReader reader)
-    {
-        var failed = false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isCode = reader.ValueTextEquals("status_code"u8);
-            reader.Read();
-            if (isCode) failed = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var code) && code != 0;
-            reader.Skip();
-        }
-        return failed;
-    }
-
-    /// <summary>
-    /// Reads the usage object the reader is on (leaving it on its end) as <see cref="OpenAiUsage.Read"/> does, and where it
-    /// sits in the chunk. DeepSeek reports cache hits at the top level rather than in <c>prompt_tokens_details</c>.
-    /// </summary>
-    private static (TokenUsage? Read, (int Start, int End) Range) ReadUsage(ref Utf8JsonReader reader)
-    {
-        var start = checked((int)reader.TokenStartIndex);
-        int? prompt = null, completion = null, cached = null, cacheHits = null, reasoning = null;
-        var hasPromptDetails = false;
-        var hasCompletionDetails = false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("prompt_tokens"u8)) prompt = Int(ref reader);
-            else if (reader.ValueTextEquals("completion_tokens"u8)) completion = Int(ref reader);
-            else if (reader.ValueTextEquals("prompt_cache_hit_tokens"u8)) cacheHits = Int(ref reader);
-            else if (reader.ValueTextEquals("prompt_tokens_details"u8)) (hasPromptDetails, cached) = Detail(ref reader, "cached_tokens"u8);
-            else if (reader.ValueTextEquals("completion_tokens_details"u8)) (hasCompletionDetails, reasoning) = Detail(ref reader, "reasoning_tokens"u8);
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-        var end = checked((int)reader.BytesConsumed);
-        if (prompt is null && completion is null) return (null, (start, end));
-        if (!hasPromptDetails) cached = null;
-        if (!hasCompletionDetails) reasoning = null;
-        return (new TokenUsage(prompt ?? 0, completion ?? 0, cached ?? cacheHits ?? 0, reasoning ?? 0), (start, end));
-    }
-
-    private static (bool IsObject, int? Value) Detail(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
-    {
-        reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return (false, null);
-        }
-        int? value = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals(name)) value = Int(ref reader);
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-        return (true, value);
-    }
-
-    private static int? Int(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        var value = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) ? Math.Max(0, n) : (int?)null;
-        reader.Skip();
-        return value;
     }
 }

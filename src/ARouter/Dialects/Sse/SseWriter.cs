@@ -28,6 +28,14 @@ public sealed class SseWriter(PipeWriter output)
         return _json;
     }
 
+    /// <summary>Writes <c>data: </c> and returns the output for event JSON that is already bytes; end it with <see cref="SendAsync"/>.</summary>
+    public IBufferWriter<byte> StartRaw()
+    {
+        output.Write("data: "u8);
+        _json.Reset(output);
+        return output;
+    }
+
     public Utf8JsonWriter Start(string? eventName)
     {
         if (eventName is null) return Start(ReadOnlySpan<byte>.Empty);

@@ -1,3 +1,4 @@
+using ARouter.Dialects.OpenAi;
 using System.Buffers;
 using System.Text.Json;
 using ARouter.Billing;
@@ -35,6 +36,9 @@ public readonly record struct StreamStep(StreamEvents Events, bool CarriesUsage,
     /// passes it on; <c>default</c> from the OpenAI wire, whose sink rewrites the raw bytes. Valid until the next <c>Read</c>.
     /// </summary>
     public JsonElement Document { get; init; }
+
+    /// <summary>From the OpenAI wire: where the chunk's top-level properties are, for a same-dialect sink's splice. Valid until the next <c>Read</c>.</summary>
+    public OpenAiChunkLayout? Layout { get; init; }
 }
 
 /// <summary>Reads one provider stream (one instance per stream), tracking usage and whether the provider ended it properly.</summary>

@@ -41,7 +41,7 @@ public sealed class OpenAiChatWire : IChatWire
             if (chunk.NotText) return new StreamStep(_chunks.Events, false, EventDocument.NotText(providerSlug));
             if (chunk.MayBeError && ErrorIn(sseEvent.Data) is { } error) return new StreamStep(_chunks.Events, false, error with { Stage = ErrorStage.UpstreamStream, Status = 502 });
             _chunks.Accept(sseEvent.Data);
-            return new StreamStep(_chunks.Events, chunk.CarriesUsage, null) { UsageOnly = chunk.CarriesUsage && !chunk.HasChoices };
+            return new StreamStep(_chunks.Events, chunk.CarriesUsage, null) { UsageOnly = chunk.CarriesUsage && !chunk.HasChoices, Layout = _chunks.Layout };
         }
 
         /// <summary>Rare (a chunk that looks like a failure): parsed whole, so the one error mapping decides.</summary>

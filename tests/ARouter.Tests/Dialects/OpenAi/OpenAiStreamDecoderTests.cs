@@ -59,6 +59,41 @@ public class OpenAiStreamDecoderTests
 
     [Theory]
     [MemberData(nameof(Documented))]
+    public void A_chunk_spliced_from_its_layout_is_the_rewrite_from_its_document(string chunk) => AssertSameSplice(chunk);
+
+    [Fact]
+    public void Generated_chunks_spliced_from_their_layout_are_the_rewrite_from_their_documents()
+    {
+        var random = new Random(20261201);
+        var spliced = 0;
+        for (var i = 0; i < 3000; i++) spliced += AssertSameSplice(GeneratedChunk(random)) ? 1 : 0;
+        Assert.True(spliced > 2000, $"only {spliced} of 3000 generated chunks were spliceable");
+    }
+
+    [Fact]
+    public void A_splice_puts_the_gateways_id_and_model_first_and_keeps_the_providers_bytes_as_they_were()
+    {
+        var chunk = Encoding.UTF8.GetBytes("""{ "id" : "chatcmpl-1", "object":"chat.completion.chunk","model":"gpt-4o","choices":[{"delta":{"content":"café <b>"}}] ,"usage":{"prompt_tokens":1,"completion_tokens":2}}""");
+        var decoder = new OpenAiStreamDecoder();
+        decoder.Read(chunk);
+        Assert.True(decoder.Layout.Spliceable);
+        Assert.Equal("""{"id":"gen-1","model":"p/m","object":"chat.completion.chunk","choices":[{"delta":{"content":"café <b>"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}}""", Splice(decoder, chunk, strip: false));
+        Assert.Equal("""{"id":"gen-1","model":"p/m","object":"chat.completion.chunk","choices":[{"delta":{"content":"café <b>"}}]}""", Splice(decoder, chunk, strip: true));
+    }
+
+    [Theory]
+    [InlineData("""{"id":"a","id":"b","choices":[]}""")]
+    [InlineData("""{"model":"a","choices":[],"model":"b"}""")]
+    [InlineData("""{"usage":null,"choices":[],"usage":{"prompt_tokens":1}}""")]
+    public void A_chunk_that_repeats_id_model_or_usage_is_not_spliced(string chunk)
+    {
+        var decoder = new OpenAiStreamDecoder();
+        decoder.Read(Encoding.UTF8.GetBytes(chunk));
+        Assert.False(decoder.Layout.Spliceable);
+    }
+
+    [Theory]
+    [MemberData(nameof(Documented))]
     public void A_chunk_rewritten_from_its_bytes_is_byte_for_byte_the_rewrite_from_its_document(string chunk) => AssertSameRewrite(chunk);
 
     [Fact]
@@ -138,6 +173,32 @@ public class OpenAiStreamDecoderTests
             var fromBytes = Write(json => OpenAiResponseEncoder.WriteRewrittenChunk(json, bytes, "gen-1", "p/m \"é\"", strip));
             Assert.True(fromDocument == fromBytes, $"{chunk}\ndocument {fromDocument}\nbytes    {fromBytes}");
         }
+    }
+
+    /// <returns>Whether the chunk could be spliced (and so was compared).</returns>
+    private static bool AssertSameSplice(string chunk)
+    {
+        var bytes = Encoding.UTF8.GetBytes(chunk);
+        var decoder = new OpenAiStreamDecoder();
+        var read = decoder.Read(bytes);
+        if (!read.IsObject || read.NotText || !decoder.Layout.Spliceable) return false;
+        using var document = JsonDocument.Parse(bytes);
+        foreach (var strip in new[] { false, true })
+        {
+            var rewritten = Write(json => OpenAiResponseEncoder.WriteRewritten(json, document.RootElement, "gen-1", "p/m \"é\"", null, strip));
+            var spliced = Splice(decoder, bytes, strip, "p/m \"é\"");
+            using var expected = JsonDocument.Parse(rewritten);
+            using var actual = JsonDocument.Parse(spliced);
+            Assert.True(JsonElement.DeepEquals(expected.RootElement, actual.RootElement), $"{chunk}\nrewritten {rewritten}\nspliced   {spliced}");
+        }
+        return true;
+    }
+
+    private static string Splice(OpenAiStreamDecoder decoder, byte[] chunk, bool strip, string model = "p/m")
+    {
+        var output = new ArrayBufferWriter<byte>();
+        decoder.Layout.WriteRewritten(output, chunk, OpenAiResponseEncoder.IdAndModel("gen-1", model), strip);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     private static string Write(Action<Utf8JsonWriter> write)
