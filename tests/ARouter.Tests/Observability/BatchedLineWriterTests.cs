@@ -54,6 +54,24 @@ public sealed class BatchedLineWriterTests
     }
 
     [Fact]
+    public async Task A_warning_is_written_at_once_with_the_lines_queued_before_it_while_information_waits_for_the_flush_delay()
+    {
+        var output = new StuckStream();
+        output.Release();
+        var writer = new BatchedLineWriter(output, new SimpleLineFormatter(), ConsoleLogOptions.Default with { FlushDelay = TimeSpan.FromMinutes(10) });
+        var logger = new ZLoggerLogger("Test", writer, new ZLoggerOptions(), null);
+
+        logger.LogInformation("queued first");
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.Equal("", output.Text());
+
+        logger.LogWarning("upstream failed");
+        await Infrastructure.Poll.UntilAsync(() => output.Text().Contains("warn: Test[0]\n      upstream failed\n", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        Assert.StartsWith("info: Test[0]\n      queued first\n", output.Text());
+        writer.Dispose();
+    }
+
+    [Fact]
     public void A_newline_inside_a_message_is_indented_so_it_cannot_pass_for_a_line_of_its_own()
     {
         var output = new MemoryStream();
