@@ -71,14 +71,18 @@ public sealed class CompletionRelay(TokenEstimator tokens)
             var charged = await reservation.SettleAsync(facts.CostOf(usage), facts.ToRecord());
             facts.ChargedNanos = charged;
 
-            var response = request.Http.Response;
-            response.StatusCode = 200;
-            response.ContentType = "application/json";
-            using (var json = new Utf8JsonWriter(response.BodyWriter, ARouter.Dialects.JsonWriting.Options))
+            // Whole, then sent with its Content-Length: the caller has its answer once the bytes are out, not only
+            // when the request's remaining work (the request log, metrics) is done and the chunked body is ended.
+            using var answer = new ArrayPoolBufferWriter<byte>(body.WrittenCount + 512);
+            using (var json = new Utf8JsonWriter(answer, JsonWriting.Options))
             {
                 CallerSinks.Completion(request.Dialect, facts).Write(json, root, decoded, upstreamUsage, usage, Money.FromNanos(charged));
             }
-            await response.BodyWriter.FlushAsync(request.Aborted);
+            var response = request.Http.Response;
+            response.StatusCode = 200;
+            response.ContentType = "application/json";
+            response.ContentLength = answer.WrittenCount;
+            await response.BodyWriter.WriteAsync(answer.WrittenMemory, request.Aborted);
         }
         return null;
     }

@@ -131,6 +131,23 @@ public sealed class ChatCompletionsTests(GatewayWithFakes fixture) : IClassFixtu
             Assert.True(sent.GetProperty("stream_options").GetProperty("include_usage").GetBoolean(), "the gateway needs usage to bill, whatever the caller asked");
     }
 
+    /// <summary>With a length the caller's client is done once the bytes are in, not when the gateway has finished its own bookkeeping.</summary>
+    [Fact]
+    public async Task A_completion_arrives_with_its_content_length_not_chunked()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        fixture.Fakes.Script("deepseek", FakeScript.Default);
+        using var request = fixture.Gateway.Request(HttpMethod.Post, "/v1/chat/completions", account.Key, GatewayWithFakes.ChatBody("deepseek/deepseek-chat", stream: false));
+        using var response = await fixture.Gateway.Client.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(response.Headers.TransferEncodingChunked);
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("deepseek/deepseek-chat", json.RootElement.GetProperty("model").GetString());
+    }
+
     [Fact]
     public async Task Each_event_is_flushed_as_it_arrives()
     {
