@@ -7,6 +7,7 @@ using ARouter.Limits;
 using ARouter.Endpoints;
 using ARouter.Hosting;
 using ARouter.Observability;
+using ARouter.Observability.Logging;
 using ARouter.Passthrough;
 using ARouter.Pipeline;
 using ARouter.Routing;
@@ -157,6 +158,7 @@ public static class GatewayApp
 
     private static void ConfigureLogging(ILoggingBuilder logging)
     {
+        logging.UseBatchedConsole();
         // Request lines include query strings, which may carry a key (?key=lr_live_...): keep them out of logs.
         // Off, not Warning: while this category is enabled at all, ASP.NET Core creates an Activity for every request even with tracing off.
         logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);

@@ -124,6 +124,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     private static extern int kill(int pid, int signal);
 #pragma warning restore SYSLIB1054
 
-    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    // Plain or JSON lines: the address ends at a space or at the closing quote of a JSON string.
+    [GeneratedRegex(@"Now listening on: (http://[^\s""]+)")]
     private static partial Regex ListeningLine();
 }
