@@ -9,7 +9,7 @@ namespace ARouter.Storage.Sqlite;
 /// checkpoint inside itself, and its two fsyncs, whose cost grows with the frames copied (4–5 ms each for 1,000
 /// pages on the benchmark machine), stall that request and every settle queued behind it.
 /// <para>
-/// After each commit the ledger writer wakes this loop, which runs one PASSIVE checkpoint at a time (it never
+/// After each commit the ledger writer wakes this loop, which (after <see cref="Coalesce"/>) runs one PASSIVE checkpoint at a time (it never
 /// blocks the writer or a reader, and syncs as the writer's own would). When the writer is between batches it
 /// copies everything, and the writer's next transaction finds the log fully copied and starts it over from the
 /// beginning at no cost (SQLite restarts the log only then, and only when no reader is on an older snapshot).
@@ -34,6 +34,13 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
 
     /// <summary>The log's length (~8 MB) at which readers have held a restart off long enough to make one.</summary>
     public const int RestartPages = 2 * AutoCheckpointPages;
+
+    /// <summary>
+    /// How long a wake-up waits for more commits before checkpointing. A checkpoint after every commit (two fsyncs each)
+    /// cost a request at one connection more than the stall it removes (idle machine, chat: p50 0.40–0.45 → 0.57–0.62 ms,
+    /// throughput −25 %); coalescing 10 ms of commits gave p50 0.34–0.45 ms and p99 3.0–4.0 ms (SQLite alone: 4.8–8.7).
+    /// </summary>
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How long a RESTART checkpoint waits for the writer and for readers on old snapshots.</summary>
     private const int BusyTimeoutMs = 2_000;
@@ -75,6 +82,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             while (true)
             {
                 await _wake.WaitAsync(_stopping.Token);
+                await Task.Delay(Coalesce, _stopping.Token);
                 Volatile.Write(ref _signalled, 0);
                 await CheckpointAsync();
             }
