@@ -53,11 +53,8 @@ public sealed class OpenAiChunkLayout
         {
             var (start, end, kind) = _properties[i];
             if (kind is RootProperty.Id or RootProperty.Model || (stripUsage && kind == RootProperty.Usage)) continue;
-            var property = chunk[start..end];
-            var span = output.GetSpan(property.Length + 1);
-            span[0] = (byte)',';
-            property.CopyTo(span[1..]);
-            output.Advance(property.Length + 1);
+            output.Write(","u8);
+            output.Write(chunk[start..end]);
         }
         output.Write("}"u8);
     }

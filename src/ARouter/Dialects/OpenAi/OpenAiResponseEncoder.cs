@@ -112,7 +112,7 @@ public static class OpenAiResponseEncoder
     public static byte[] IdAndModel(string generationId, string model)
     {
         var output = new ArrayBufferWriter<byte>(64 + generationId.Length + model.Length);
-        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(output, JsonWriting.Options))
         {
             json.WriteStartObject();
             json.WriteString("id"u8, generationId);
