@@ -31,6 +31,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly object _gate = new();
     private long[] _lastSent = [];
+    private long _lastArrived;
 
     public int Port { get; }
 
@@ -42,6 +43,9 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     /// <summary>Stopwatch timestamps at which the last spaced-out stream's events were written.</summary>
     public long[] LastSpacedStream { get { lock (_gate) return _lastSent; } }
+
+    /// <summary>Stopwatch timestamp at which the last spaced-out stream's request reached this upstream.</summary>
+    public long LastSpacedArrival { get { lock (_gate) return _lastArrived; } }
 
     public static async Task<FakeUpstream> StartAsync(int port)
     {
@@ -58,6 +62,7 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext http)
     {
+        var arrived = Stopwatch.GetTimestamp();
         var body = await ReadBodyAsync(http.Request);
         var response = http.Response;
         if (body.AsSpan().IndexOf("\"stream\":true"u8) < 0)
@@ -81,7 +86,12 @@ public sealed class FakeUpstream : IAsyncDisposable
             await response.Body.FlushAsync();
         }
         await response.Body.WriteAsync(Done);
-        if (sent is not null) lock (_gate) _lastSent = sent;
+        if (sent is not null)
+            lock (_gate)
+            {
+                _lastSent = sent;
+                _lastArrived = arrived;
+            }
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request)

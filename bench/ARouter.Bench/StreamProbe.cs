@@ -6,7 +6,7 @@ namespace ARouter.Bench;
 
 /// <summary>How one target relays a spaced-out stream, over <see cref="StreamProbe.Streams"/> sequential streams.</summary>
 public sealed record StreamTiming(
-    double FirstEventP50Ms, double FirstEventP99Ms,
+    double FirstEventP50Ms, double FirstEventP99Ms, double RequestToUpstreamP50Ms,
     double EventLagP50Ms, double EventLagP99Ms, double EventLagMaxMs,
     int EventsCompared, int EventsHeldBack, double UsageEventLagP50Ms);
 
@@ -19,12 +19,20 @@ public sealed class StreamProbe(FakeUpstream upstream)
 {
     public const int GapMs = 5;
     public const int Streams = 20;
+    private const int WarmupStreams = 300;
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseCookies = false, AutomaticDecompression = System.Net.DecompressionMethods.None });
 
     /// <summary>Measures every target, taking turns stream by stream so a busy moment on the machine hits them all alike.</summary>
     public async Task<Dictionary<string, StreamTiming>> MeasureAsync(IReadOnlyList<(string Name, string Url, string Model)> targets, string key)
     {
-        var bodies = targets.Select(t => Body(t.Model)).ToList();
+        var bodies = targets.Select(t => Body(t.Model, GapMs)).ToList();
+        // The load scenarios never stream through passthrough: without this warm-up its per-request code would still be
+        // running unoptimised (the JIT tiers a method up after 30 calls) while it is measured.
+        for (var t = 0; t < targets.Count; t++)
+        {
+            var unspaced = Body(targets[t].Model, 0);
+            for (var i = 0; i < WarmupStreams; i++) await StreamOnceAsync(targets[t].Url, key, unspaced);
+        }
         for (var i = 0; i < 3; i++)
             for (var t = 0; t < targets.Count; t++) await StreamOnceAsync(targets[t].Url, key, bodies[t]);
 
@@ -34,23 +42,24 @@ public sealed class StreamProbe(FakeUpstream upstream)
             for (var t = 0; t < targets.Count; t++)
             {
                 var (started, arrivals) = await StreamOnceAsync(targets[t].Url, key, bodies[t]);
-                samples[t].Add(started, arrivals, upstream.LastSpacedStream);
+                samples[t].Add(started, arrivals, upstream.LastSpacedArrival, upstream.LastSpacedStream);
             }
         }
         return targets.Select((t, i) => (t.Name, samples[i].Summary())).ToDictionary(x => x.Name, x => x.Item2);
     }
 
-    private static string Body(string model) =>
-        $"{{\"model\":\"{model}\",\"stream\":true,\"max_tokens\":64,\"user\":\"gap{GapMs}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Count to fifty.\"}}]}}";
+    private static string Body(string model, int gapMs) =>
+        $"{{\"model\":\"{model}\",\"stream\":true,\"max_tokens\":64,\"user\":\"gap{gapMs}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Count to fifty.\"}}]}}";
 
     private sealed class Samples
     {
-        private readonly List<double> _firstEvent = [], _lags = [], _usageLags = [];
+        private readonly List<double> _firstEvent = [], _requestToUpstream = [], _lags = [], _usageLags = [];
         private int _compared, _heldBack;
 
-        public void Add(long started, List<long> arrivals, long[] sent)
+        public void Add(long started, List<long> arrivals, long arrivedUpstream, long[] sent)
         {
             _firstEvent.Add(Ms(arrivals[0] - started));
+            _requestToUpstream.Add(Ms(arrivedUpstream - started));
             // The last upstream event carries usage; the gateway answers it with its own closing chunk after settling.
             var content = Math.Min(arrivals.Count, sent.Length) - 1;
             for (var e = 0; e < content; e++)
@@ -63,7 +72,7 @@ public sealed class StreamProbe(FakeUpstream upstream)
         }
 
         public StreamTiming Summary() => new(
-            Percentile(_firstEvent, 50), Percentile(_firstEvent, 99),
+            Percentile(_firstEvent, 50), Percentile(_firstEvent, 99), Percentile(_requestToUpstream, 50),
             Percentile(_lags, 50), Percentile(_lags, 99), _lags.Max(), _compared, _heldBack, Percentile(_usageLags, 50));
     }
 
