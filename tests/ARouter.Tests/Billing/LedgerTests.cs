@@ -229,7 +229,7 @@ public abstract class LedgerTests(StoreEngine engine) : IAsyncLifetime
         var (account, key) = await AccountAsync(1_000);
         var logs = new CapturedLogs();
         var writer = new LedgerWriter(_store, new LoggerFactory([logs]).CreateLogger<LedgerWriter>());
-        var fault = await GenerationInsertFault.InstallAsync(_database, "test/fails");
+        var fault = await InsertFault.ChargesAsync(_database, "test/fails");
         // Queued before the writer starts, so the three go into one batch, the failing one in the middle.
         var writes = new[] { 100L, 200, 300 }.Select(amount => writer.WriteAsync(new ChargeEntry(account, amount, Ids.NewTransactionId(),
             Generation(Ids.NewGenerationId(), account, key) with { Model = amount == 200 ? "test/fails" : "deepseek/deepseek-chat" }))).ToList();
@@ -248,6 +248,53 @@ public abstract class LedgerTests(StoreEngine engine) : IAsyncLifetime
         var charges = (await _store.ListTransactionsAsync(account, null, 100, default)).Where(t => t.Type == TransactionType.Charge).ToList();
         Assert.Equal([-300L, -200, -100], charges.Select(t => t.AmountNanos));
         foreach (var charge in charges) Assert.NotNull(await _store.GetGenerationAsync(account, charge.GenerationId!, default));
+    }
+
+    [StoreFact]
+    public async Task A_charges_generation_record_reaches_the_table_once_the_writers_queue_is_empty()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var generation = Ids.NewGenerationId();
+        await using var tableOnly = _database.OpenStore();
+
+        await _writer.WriteAsync(new ChargeEntry(account, 100, Ids.NewTransactionId(), Generation(generation, account, key)));
+
+        await Poll.UntilAsync(async () => await tableOnly.GetGenerationAsync(account, generation, default) is { CostNanos: 100 });
+    }
+
+    [StoreFact]
+    public async Task A_generation_record_the_database_refuses_is_retried_until_written_and_its_charge_is_made_once()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var logs = new CapturedLogs();
+        var writer = new LedgerWriter(_store, new LoggerFactory([logs]).CreateLogger<LedgerWriter>());
+        await using var fault = await InsertFault.GenerationsAsync(_database, "test/fails");
+        await using var tableOnly = _database.OpenStore();
+        var generation = Ids.NewGenerationId();
+        await writer.StartAsync(default);
+
+        var write = writer.WriteAsync(new ChargeEntry(account, 100, Ids.NewTransactionId(), Generation(generation, account, key) with { Model = "test/fails" }));
+        await Poll.UntilAsync(() => logs.Lines.Count(l => l.Contains("Ledger batch")) >= 2);
+        if (engine == StoreEngine.Sqlite)
+        {
+            // The charge committed without its record, which is retried in the transactions after it and found meanwhile.
+            Assert.Equal(900, (await write).BalanceAfterNanos);
+            Assert.Equal("test/fails", (await _store.GetGenerationAsync(account, generation, default))?.Model);
+            Assert.Null(await tableOnly.GetGenerationAsync(account, generation, default));
+        }
+        else
+        {
+            // PostgreSQL writes the record in the charge's statement: the charge waits with it.
+            Assert.False(write.IsCompleted);
+            Assert.Equal(1_000, await _store.GetBalanceAsync(account, default));
+        }
+        await fault.RemoveAsync();
+
+        Assert.Equal(900, (await write.WaitAsync(TimeSpan.FromSeconds(60))).BalanceAfterNanos);
+        await Poll.UntilAsync(async () => await tableOnly.GetGenerationAsync(account, generation, default) is { CostNanos: 100 }, TimeSpan.FromSeconds(60));
+        await writer.StopAsync(default);
+        Assert.Equal(900, await _store.GetBalanceAsync(account, default));
+        Assert.Single(await _store.ListTransactionsAsync(account, null, 10, default), t => t.Type == TransactionType.Charge);
     }
 
     private async Task AddCreditAsync(string account, long nanos)

@@ -5,26 +5,37 @@ using Npgsql;
 namespace ARouter.Tests.Storage;
 
 /// <summary>
-/// Makes the real database refuse to record a generation of one model (a trigger that raises), so a ledger
-/// batch fails part-way through, after some of its statements have run; removed when disposed.
+/// Makes the real database refuse to insert a row of one model into a table (a trigger that raises): into
+/// <c>transactions</c> a ledger batch fails part-way through, after some of its statements have run; into
+/// <c>generations</c> the generation record fails, which SQLite writes in the transaction after its charge's.
+/// Removed when disposed.
 /// </summary>
-public sealed class GenerationInsertFault : IAsyncDisposable
+public sealed class InsertFault : IAsyncDisposable
 {
     private readonly TestDatabase _database;
+    private readonly string _table;
     private bool _removed;
 
-    private GenerationInsertFault(TestDatabase database) => _database = database;
-
-    public static async Task<GenerationInsertFault> InstallAsync(TestDatabase database, string model)
+    private InsertFault(TestDatabase database, string table)
     {
-        // The model name is the test's own constant, never user input.
+        _database = database;
+        _table = table;
+    }
+
+    public static Task<InsertFault> ChargesAsync(TestDatabase database, string model) => InstallAsync(database, "transactions", model);
+
+    public static Task<InsertFault> GenerationsAsync(TestDatabase database, string model) => InstallAsync(database, "generations", model);
+
+    private static async Task<InsertFault> InstallAsync(TestDatabase database, string table, string model)
+    {
+        // The table and model names are the test's own constants, never user input.
         await ExecuteAsync(database, database.Engine == StoreEngine.Sqlite
-            ? $"CREATE TRIGGER test_fault BEFORE INSERT ON generations WHEN NEW.model = '{model}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+            ? $"CREATE TRIGGER test_fault BEFORE INSERT ON {table} WHEN NEW.model = '{model}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
             : $"""
               CREATE FUNCTION test_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$;
-              CREATE TRIGGER test_fault BEFORE INSERT ON generations FOR EACH ROW WHEN (NEW.model = '{model}') EXECUTE FUNCTION test_fault();
+              CREATE TRIGGER test_fault BEFORE INSERT ON {table} FOR EACH ROW WHEN (NEW.model = '{model}') EXECUTE FUNCTION test_fault();
               """);
-        return new GenerationInsertFault(database);
+        return new InsertFault(database, table);
     }
 
     public async Task RemoveAsync()
@@ -33,7 +44,7 @@ public sealed class GenerationInsertFault : IAsyncDisposable
         _removed = true;
         await ExecuteAsync(_database, _database.Engine == StoreEngine.Sqlite
             ? "DROP TRIGGER test_fault"
-            : "DROP TRIGGER test_fault ON generations; DROP FUNCTION test_fault();");
+            : $"DROP TRIGGER test_fault ON {_table}; DROP FUNCTION test_fault();");
     }
 
     public async ValueTask DisposeAsync() => await RemoveAsync();

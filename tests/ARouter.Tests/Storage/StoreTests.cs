@@ -1,6 +1,7 @@
 using System.Text;
 using ARouter.Auth;
 using ARouter.Storage;
+using ARouter.Storage.Sqlite;
 using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Tests.Storage;
@@ -26,6 +27,12 @@ public abstract class StoreTests(StoreEngine engine) : IAsyncLifetime
     {
         await _store.DisposeAsync();
         await _database.DisposeAsync();
+    }
+
+    /// <summary>What the ledger writer does when its queue is empty: the writes the store deferred, so reads after it come from the tables.</summary>
+    private async Task WriteDeferredAsync()
+    {
+        if (_store.HasDeferredWrites) await _store.ApplyBatchAsync([], default);
     }
 
     private async Task<(AccountRecord Account, ApiKeyRecord Key)> AccountAsync(long credit = 10_000)
@@ -156,6 +163,7 @@ public abstract class StoreTests(StoreEngine engine) : IAsyncLifetime
         var charge = (await _store.ListTransactionsAsync(account.Id, null, 10, default))[0];
         Assert.Equal((TransactionType.Charge, -1_234L, 8_766L, generation.Id, key.Id, true, (int?)11, (int?)7),
             (charge.Type, charge.AmountNanos, charge.BalanceAfterNanos, charge.GenerationId, charge.KeyId, charge.Byok, charge.PromptTokens, charge.CompletionTokens));
+        await WriteDeferredAsync();
         Assert.Equal(generation with { CostNanos = 1_234 }, await _store.GetGenerationAsync(account.Id, generation.Id, default));
         Assert.Null(await _store.GetGenerationAsync(Ids.NewAccountId(), generation.Id, default));
     }
@@ -254,6 +262,7 @@ public abstract class StoreTests(StoreEngine engine) : IAsyncLifetime
         Assert.Equal([0L, 0, 300, 700, 1_000], (await _store.ListTransactionsAsync(first.Id, null, 20, default)).Select(t => t.BalanceAfterNanos));
         Assert.Equal([0L, 300, 500], (await _store.ListTransactionsAsync(second.Id, null, 20, default)).Select(t => t.BalanceAfterNanos));
         // The repeated settle recorded nothing: the generation keeps its first model and cost.
+        await WriteDeferredAsync();
         Assert.Equal(repeated with { CostNanos = 300 }, await _store.GetGenerationAsync(first.Id, repeated.Id, default));
         Assert.Equal(free, await _store.GetGenerationAsync(first.Id, free.Id, default));
     }
@@ -288,8 +297,53 @@ public abstract class StoreTests(StoreEngine engine) : IAsyncLifetime
         var applied = Assert.Single(await _store.ApplyBatchAsync([new ChargeEntry(account.Id, 10, Ids.NewTransactionId(), generation)], default));
 
         Assert.True(applied.Applied);
+        await WriteDeferredAsync();
         Assert.Equal(generation with { CostNanos = 10 }, await _store.GetGenerationAsync(account.Id, generation.Id, default));
         Assert.Equal(generation.Model, (await _store.ListTransactionsAsync(account.Id, null, 1, default))[0].Model);
+    }
+
+    [StoreFact]
+    public async Task A_charges_generation_is_found_as_soon_as_its_batch_returns_and_is_in_the_table_after_the_deferred_writes()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var generation = Generation(account.Id, key.Id);
+        await _store.ApplyBatchAsync([new ChargeEntry(account.Id, 10, Ids.NewTransactionId(), generation)], default);
+        await using var tableOnly = _database.OpenStore();
+
+        Assert.Equal(generation with { CostNanos = 10 }, await _store.GetGenerationAsync(account.Id, generation.Id, default));
+        Assert.Null(await _store.GetGenerationAsync(Ids.NewAccountId(), generation.Id, default));
+        // SQLite leaves the record out of the charge's commit; PostgreSQL writes it in the same statement.
+        Assert.Equal(engine == StoreEngine.Sqlite, _store.HasDeferredWrites);
+        Assert.Equal(engine == StoreEngine.Sqlite, await tableOnly.GetGenerationAsync(account.Id, generation.Id, default) is null);
+
+        await WriteDeferredAsync();
+
+        Assert.False(_store.HasDeferredWrites);
+        Assert.Equal(generation with { CostNanos = 10 }, await tableOnly.GetGenerationAsync(account.Id, generation.Id, default));
+    }
+
+    [StoreFact]
+    public async Task Deferred_generations_are_written_by_the_batch_that_finds_enough_gathered_or_when_the_store_is_disposed()
+    {
+        var (account, key) = await AccountAsync(1_000_000);
+        var generations = Enumerable.Range(0, SqliteStore.FoldUnwrittenAt + 1).Select(_ => Generation(account.Id, key.Id)).ToList();
+        await using var tableOnly = _database.OpenStore();
+        async Task<int> InTableAsync(IEnumerable<GenerationRecord> some)
+        {
+            var found = 0;
+            foreach (var g in some) found += await tableOnly.GetGenerationAsync(account.Id, g.Id, default) is null ? 0 : 1;
+            return found;
+        }
+
+        foreach (var g in generations[..^1]) await _store.ApplyBatchAsync([new ChargeEntry(account.Id, 10, Ids.NewTransactionId(), g)], default);
+        Assert.Equal(engine == StoreEngine.Sqlite ? 0 : SqliteStore.FoldUnwrittenAt, await InTableAsync(generations[..^1]));
+
+        await _store.ApplyBatchAsync([new ChargeEntry(account.Id, 10, Ids.NewTransactionId(), generations[^1])], default);
+        Assert.Equal(SqliteStore.FoldUnwrittenAt, await InTableAsync(generations[..^1]));
+        Assert.Equal(engine == StoreEngine.Sqlite ? 0 : 1, await InTableAsync(generations[^1..]));
+
+        await _store.DisposeAsync();
+        Assert.Equal(generations[^1] with { CostNanos = 10 }, await tableOnly.GetGenerationAsync(account.Id, generations[^1].Id, default));
     }
 
     [StoreFact]
@@ -303,7 +357,7 @@ public abstract class StoreTests(StoreEngine engine) : IAsyncLifetime
             new ChargeEntry(account.Id, 200, Ids.NewTransactionId(), Generation(account.Id, key.Id) with { Model = "test/fails" }),
             new ChargeEntry(account.Id, 300, Ids.NewTransactionId(), Generation(account.Id, key.Id)),
         ];
-        await using (var fault = await GenerationInsertFault.InstallAsync(_database, "test/fails"))
+        await using (var fault = await InsertFault.ChargesAsync(_database, "test/fails"))
         {
             await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => _store.ApplyBatchAsync(batch, default));
 

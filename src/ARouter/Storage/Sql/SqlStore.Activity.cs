@@ -5,8 +5,12 @@ public abstract partial class SqlStore
 {
     private const long MillisPerDay = 86_400_000;
 
+    /// <summary>Writes what the ledger left for later (<see cref="ILedgerStore.HasDeferredWrites"/>), so the lists of generations include every committed charge's.</summary>
+    protected virtual Task WriteDeferredAsync(CancellationToken ct) => Task.CompletedTask;
+
     public async Task<IReadOnlyList<DailyModelSpend>> DailySpendAsync(string accountId, DateOnly fromDay, CancellationToken ct)
     {
+        await WriteDeferredAsync(ct);
         var since = new DateTimeOffset(fromDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, """
@@ -22,6 +26,7 @@ public abstract partial class SqlStore
 
     public async Task<IReadOnlyList<GenerationRecord>> FindGenerationsAsync(string accountId, ActivityFilter filter, GenerationCursor? before, int limit, CancellationToken ct)
     {
+        await WriteDeferredAsync(ct);
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, $"""
             SELECT {GenerationColumns} FROM generations
@@ -52,6 +57,7 @@ public abstract partial class SqlStore
 
     public async Task<IReadOnlyList<string>> UsedModelsAsync(string accountId, CancellationToken ct)
     {
+        await WriteDeferredAsync(ct);
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, "SELECT DISTINCT model FROM generations WHERE account_id = @a ORDER BY model").With("@a", accountId);
         await using var r = await select.ExecuteReaderAsync(ct);

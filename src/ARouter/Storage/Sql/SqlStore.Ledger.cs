@@ -30,7 +30,9 @@ public abstract partial class SqlStore
         return list;
     }
 
-    public async Task<GenerationRecord?> GetGenerationAsync(string accountId, string generationId, CancellationToken ct)
+    public virtual bool HasDeferredWrites => false;
+
+    public virtual async Task<GenerationRecord?> GetGenerationAsync(string accountId, string generationId, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, $"SELECT {GenerationColumns} FROM generations WHERE id = @id AND account_id = @a").With("@id", generationId).With("@a", accountId);

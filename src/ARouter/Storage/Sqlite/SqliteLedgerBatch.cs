@@ -25,8 +25,9 @@ internal sealed class SqliteLedgerBatch(SqliteLedgerStatements statements)
     }
 
     /// <summary>
-    /// The charge capped at the balance, so the balance never goes below zero; not applied (and no generation
-    /// recorded) when the account does not exist or the generation already has a charge.
+    /// The charge capped at the balance, so the balance never goes below zero; not applied when the account does not
+    /// exist or the generation already has a charge. Its generation record is the store's to write (see
+    /// <see cref="SqliteStore"/>'s unwritten generations).
     /// </summary>
     public AppliedEntry Charge(ChargeEntry charge)
     {
@@ -47,7 +48,6 @@ internal sealed class SqliteLedgerBatch(SqliteLedgerStatements statements)
         account.Usage += charged;
         account.Charged = true;
         CollectionsMarshal.GetValueRefOrAddDefault(_keys, charge.Generation.KeyId, out _) += charged;
-        statements.InsertGeneration(charge.Generation, charged);
         return new AppliedEntry(charge with { AmountNanos = charged }, true, after);
     }
 
