@@ -189,4 +189,23 @@ public sealed class ChatCompletionsTests(GatewayWithFakes fixture) : IClassFixtu
         var cost = raw.RootElement.GetProperty("usage").GetProperty("cost").GetDecimal();
         Assert.Equal(5 - cost, await fixture.Gateway.BalanceAsync(account.Key));
     }
+
+    [Theory]
+    [InlineData("invalid UTF-8")]
+    [InlineData("a lone surrogate escape")]
+    public async Task An_embeddings_answer_that_is_not_valid_Unicode_is_a_502_and_costs_nothing(string broken)
+    {
+        // Valid JSON apart from one string: the model name the provider echoes.
+        byte[] bad = broken == "invalid UTF-8"
+            ? [.. "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.1,0.2]}],\"model\":\"text-embedding-3-small "u8, 0xC3, 0x28, .. "\",\"usage\":{\"prompt_tokens\":2,\"total_tokens\":2}}"u8]
+            : "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.1,0.2]}],\"model\":\"text-embedding-3-small \\ud800\",\"usage\":{\"prompt_tokens\":2,\"total_tokens\":2}}"u8.ToArray();
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        using var scope = fixture.Fakes.Scripted("openai", FakeScript.Default with { WirePieces = [bad] });
+
+        var (status, body) = await fixture.Gateway.SendJsonAsync(HttpMethod.Post, "/v1/embeddings", account.Key, """{"model":"openai/text-embedding-3-small","input":"hi"}""");
+
+        Assert.True(status == 502, $"{status} {body}");
+        Assert.Contains("not valid Unicode", body.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(5m, await fixture.Gateway.BalanceAsync(account.Key));
+    }
 }

@@ -240,7 +240,7 @@ public sealed class FakeProviders : IAsyncDisposable
             return;
         }
         if (script.LargeBodyBytes > 0) await FakeLargeBody.WriteAsync(context, script, ModelOf(request), this);
-        else if (providerPath == profile.EmbeddingsPath) await WriteJsonAsync(context, 200, FakeEmbeddings.Response(request, script));
+        else if (providerPath == profile.EmbeddingsPath && script.WirePieces is null) await WriteJsonAsync(context, 200, FakeEmbeddings.Response(request, script));
         else if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, profile, script, request);
         else if (script.WirePieces is { } verbatim)
         {

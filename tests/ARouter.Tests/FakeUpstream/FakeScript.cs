@@ -60,7 +60,7 @@ public sealed record FakeScript
     /// <summary>
     /// OpenAI-wire providers only: the stream's body verbatim, in pieces each written and flushed alone (a piece may end
     /// anywhere, inside an event, an escape or a character), for wire-level cases the other knobs cannot produce; for a
-    /// request that is not streamed, the completion's body verbatim (status 200).
+    /// request that is not streamed, the completion's (or the embeddings') body verbatim (status 200).
     /// </summary>
     public IReadOnlyList<byte[]>? WirePieces { get; init; }
 
