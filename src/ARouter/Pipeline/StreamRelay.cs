@@ -60,9 +60,11 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
         // A stream still running when a shutdown's drain ends stops like a failed one: what was generated is charged, then an error event.
         using var draining = shutdown.Draining.Register(static state => ((UpstreamDeadline)state!).Stop(), deadline);
 
+        // Outlives the try: after the last event the rest of the body is read while the charge settles.
+        await using var upstreamBody = new UpstreamBody(call.Response);
         try
         {
-            await using var body = await call.Response.Content.ReadAsStreamAsync(request.Aborted);
+            var body = await upstreamBody.OpenAsync(request.Aborted);
             await foreach (var sseEvent in SseReader.ReadAsync(body, deadline.ForNextRead))
             {
                 deadline.EventArrived();
@@ -85,6 +87,7 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
             }
             if (!decoder.Complete && failure is null)
                 failure = new GatewayError(ErrorStage.UpstreamStream, 502, $"Provider '{slug}' ended the stream before it was complete.");
+            if (failure is null) upstreamBody.ReadToEnd();
         }
         catch (Exception e) when (IsClientGone(e, request))
         {

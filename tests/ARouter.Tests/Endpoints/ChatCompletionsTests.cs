@@ -69,6 +69,36 @@ public sealed class ChatCompletionsTests(GatewayWithFakes fixture) : IClassFixtu
         Assert.Equal(FakeScript.Default.CompletionTokens, usage.OutputTokenCount);
     }
 
+    /// <summary>
+    /// Regression: the connection was closed after every OpenAI-wire stream (the body's end after <c>[DONE]</c> was
+    /// never read), so each streamed request made a new TCP and TLS handshake with the provider. The fake ends its
+    /// body 20 ms after <c>[DONE]</c>; the streams are 200 ms apart, time enough for that end to have been read.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers))]
+    [InlineData("anthropic")]
+    [InlineData("google")]
+    public async Task Streams_one_after_another_reuse_one_connection_to_the_provider(string provider)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var model = GatewayWithFakes.ChatModelOf(provider);
+        using var scope = fixture.Fakes.Scripted(provider, FakeScript.Default with { BodyEndDelay = TimeSpan.FromMilliseconds(20) });
+        var before = fixture.Fakes.RequestsTo(provider).Count;
+
+        for (var i = 0; i < 3; i++)
+        {
+            if (i > 0) await Task.Delay(200);
+            var text = new System.Text.StringBuilder();
+            await foreach (var update in Sdk(model.Id, account.Key).CompleteChatStreamingAsync([new UserChatMessage("Say hello.")]))
+                foreach (var part in update.ContentUpdate) text.Append(part.Text);
+            Assert.Equal(FakeScript.Default.Reply, text.ToString());
+        }
+
+        var connections = fixture.Fakes.RequestsTo(provider).Skip(before).Select(r => r.ConnectionId).ToList();
+        Assert.Equal(3, connections.Count);
+        Assert.Single(connections.Distinct());
+    }
+
     [Theory]
     [MemberData(nameof(Providers))]
     public async Task The_last_chunk_before_done_carries_usage_and_the_charged_cost(string provider)

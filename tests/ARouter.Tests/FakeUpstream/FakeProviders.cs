@@ -174,7 +174,7 @@ public sealed class FakeProviders : IAsyncDisposable
         var body = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync();
         var providerPath = "/" + (path ?? "");
         _requests.Enqueue(new RecordedRequest(slug, context.Request.Method, providerPath, context.Request.QueryString.Value ?? "",
-            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body));
+            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body) { ConnectionId = context.Connection.Id });
 
         var script = ScriptFor(slug);
         // Anthropic and Gemini speak their own native APIs, not the OpenAI wire.
@@ -348,6 +348,7 @@ public sealed class FakeProviders : IAsyncDisposable
             }
             foreach (var chunk in responses.ClosingChunks(usageAsked)) await WriteEventAsync(context, chunk);
             await WriteRawAsync(context, "data: [DONE]\n\n");
+            if (script.BodyEndDelay > TimeSpan.Zero) await Task.Delay(script.BodyEndDelay, context.RequestAborted);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
         {

@@ -25,6 +25,8 @@ public sealed record FakeScript
     /// <summary>Time before the response headers are sent.</summary>
     public TimeSpan Delay { get; init; }
     public TimeSpan ChunkDelay { get; init; }
+    /// <summary>OpenAI wire: time between <c>data: [DONE]</c> and the end of the body (the chunked encoding's last chunk), as a server behind a proxy may leave.</summary>
+    public TimeSpan BodyEndDelay { get; init; }
 
     /// <summary>After this many stream chunks (0: right after the headers) the provider goes silent for <see cref="Stall"/>, then goes on.</summary>
     public int? StallAfterChunks { get; init; }
