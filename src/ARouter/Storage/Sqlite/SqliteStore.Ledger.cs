@@ -61,7 +61,7 @@ public sealed partial class SqliteStore
             _checkpointer?.Committed();
             Written(written);
             foreach (var applied in results)
-                if (applied is { Applied: true, Entry: ChargeEntry charge }) Unwritten(charge.Generation with { CostNanos = charge.AmountNanos });
+                if (applied is { Applied: true, Entry: ChargeEntry charge }) Unwritten(charge.Generation, charge.AmountNanos);
             return results;
         }
         catch
@@ -79,10 +79,10 @@ public sealed partial class SqliteStore
         }
     }
 
-    private void Unwritten(GenerationRecord generation)
+    private void Unwritten(GenerationRecord charged, long costNanos)
     {
-        // As the table will hold it: to the millisecond.
-        generation = generation with { CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(generation.CreatedAt.ToUnixTimeMilliseconds()) };
+        // As the table will hold it: its cost, and its time to the millisecond.
+        var generation = charged with { CostNanos = costNanos, CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(charged.CreatedAt.ToUnixTimeMilliseconds()) };
         _unwritten.Add(generation);
         _unwrittenById[generation.Id] = generation;
     }
