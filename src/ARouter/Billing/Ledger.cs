@@ -70,7 +70,7 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
     {
         var account = reservation.Account;
         var charge = await _book.SettleAsync(reservation, costNanos);
-        var entry = new ChargeEntry(account.AccountId, charge, Ids.NewTransactionId(), generation with { CostNanos = charge });
+        var entry = new ChargeEntry(account.AccountId, charge, Ids.NewTransactionId(), generation);
         var write = writer.WriteAsync(entry, applied =>
         {
             OnChargeCommitted(account, charge, applied);
@@ -101,7 +101,7 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
     internal void Release(Reservation reservation, GenerationRecord? generation)
     {
         _book.Release(reservation);
-        if (generation is not null) writer.Post(new GenerationOnlyEntry(generation with { CostNanos = 0 }));
+        if (generation is not null) writer.Post(new GenerationOnlyEntry(generation));
     }
 
     private static void OnChargeCommitted(AccountBalance account, long charge, AppliedEntry applied)

@@ -68,12 +68,12 @@ public sealed record GenerationRecord
 /// <summary>One durable change to an account's balance, applied by the ledger writer in a batch.</summary>
 public abstract record LedgerEntry(string AccountId, long AmountNanos);
 
-/// <summary>A settled generation: the charge (possibly zero) plus its generation record.</summary>
+/// <summary>A settled generation: the charge (possibly zero) plus its generation record, which the store writes with the cost actually charged.</summary>
 public sealed record ChargeEntry(string AccountId, long AmountNanos, string TransactionId, GenerationRecord Generation) : LedgerEntry(AccountId, AmountNanos);
 
 public sealed record CreditEntry(string AccountId, long AmountNanos, string TransactionId, string? Description) : LedgerEntry(AccountId, AmountNanos);
 
-/// <summary>A request that cost nothing (refused upstream, failed): only its generation record is written.</summary>
+/// <summary>A request that cost nothing (refused upstream, failed): only its generation record is written, with a cost of 0.</summary>
 public sealed record GenerationOnlyEntry(GenerationRecord Generation) : LedgerEntry(Generation.AccountId, 0);
 
 /// <summary>The balance an entry left behind, as the database computed it.</summary>
