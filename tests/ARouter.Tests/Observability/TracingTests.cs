@@ -47,6 +47,35 @@ public sealed class TracingTests(TracedGateway fixture) : IClassFixture<TracedGa
     private const string Reply = "TRACE-COMPLETION-CANARY-77aa";
     private const string DeepSeek = "deepseek/deepseek-chat";
 
+    /// <summary>With tracing on, a native call still carries only what the caller sent: its own trace context, or none.</summary>
+    [Fact]
+    public async Task A_passthrough_call_carries_the_callers_trace_context_and_never_the_gateways()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var body = GatewayWithFakes.ChatBody(GatewayWithFakes.ChatModelOf("openai").UpstreamId);
+
+        using (var withContext = fixture.Gateway.Request(HttpMethod.Post, "/openai/v1/chat/completions", account.Key, body))
+        {
+            withContext.Headers.Add("traceparent", traceparent);
+            using var response = await fixture.Gateway.Client.SendAsync(withContext);
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+        Assert.Equal(traceparent, fixture.Fakes.RequestsTo("openai")[^1].Headers["traceparent"]);
+
+        // This test process traces its own HTTP calls too: a client that sends no trace context, as a caller may.
+        using var plainCaller = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator() })
+        {
+            BaseAddress = fixture.Gateway.BaseAddress,
+        };
+        using (var without = fixture.Gateway.Request(HttpMethod.Post, "/openai/v1/chat/completions", account.Key, body))
+        {
+            using var response = await plainCaller.SendAsync(without);
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+        Assert.DoesNotContain(fixture.Fakes.RequestsTo("openai")[^1].Headers.Keys, name => name is "traceparent" or "tracestate" or "request-id" or "baggage");
+    }
+
     [Fact]
     public async Task A_fallback_request_has_one_gateway_span_with_a_child_per_provider_call()
     {

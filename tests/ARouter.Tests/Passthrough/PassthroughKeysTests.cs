@@ -119,6 +119,24 @@ public sealed class PassthroughKeysTests(GatewayWithFakes fixture) : IClassFixtu
         Assert.Equal(FakeProviders.KeyFor("anthropic"), seen.Headers["x-api-key"]);
     }
 
+    /// <summary>A header the caller set is the caller's to send; the gateway adds no trace context of its own.</summary>
+    [Fact]
+    public async Task A_callers_own_trace_context_reaches_the_provider_unchanged()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var request = PassthroughCalls.Request(HttpMethod.Post, "/openai/v1/chat/completions", account.Key, NativeBody("openai"), KeyPlacement.Bearer);
+        request.Headers.Add("traceparent", traceparent);
+        request.Headers.Add("tracestate", "caller=1");
+
+        var (status, body, _) = await PassthroughCalls.SendAsync(fixture.Gateway, request);
+
+        Assert.True(status == 200, body);
+        var seen = fixture.Fakes.RequestsTo("openai")[^1];
+        Assert.Equal(traceparent, seen.Headers["traceparent"]);
+        Assert.Equal("caller=1", seen.Headers["tracestate"]);
+    }
+
     [Fact]
     public async Task Gemini_query_key_is_stripped_and_the_provider_key_goes_in_the_header()
     {
