@@ -5,9 +5,6 @@ public abstract partial class SqlStore
 {
     private const long MillisPerDay = 86_400_000;
 
-    /// <summary>Writes what the ledger left for later (<see cref="ILedgerStore.HasDeferredWrites"/>), so the lists of generations include every committed charge's.</summary>
-    protected virtual Task WriteDeferredAsync(CancellationToken ct) => Task.CompletedTask;
-
     public async Task<IReadOnlyList<DailyModelSpend>> DailySpendAsync(string accountId, DateOnly fromDay, CancellationToken ct)
     {
         await WriteDeferredAsync(ct);

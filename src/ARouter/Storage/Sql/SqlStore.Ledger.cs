@@ -32,6 +32,9 @@ public abstract partial class SqlStore
 
     public virtual bool HasDeferredWrites => false;
 
+    /// <summary>Writes what the ledger left for later (<see cref="ILedgerStore.HasDeferredWrites"/>), so the lists of generations include every committed charge's.</summary>
+    protected virtual Task WriteDeferredAsync(CancellationToken ct) => Task.CompletedTask;
+
     public virtual async Task<GenerationRecord?> GetGenerationAsync(string accountId, string generationId, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);

@@ -1,8 +1,8 @@
-using ARouter.Dialects.OpenAi;
 using System.Buffers;
 using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Dialects.Canonical;
+using ARouter.Dialects.OpenAi;
 using ARouter.Dialects.Sse;
 using ARouter.Routing;
 
