@@ -7,8 +7,8 @@ public sealed partial class SqliteStore
 {
     /// <summary>
     /// Generation records of committed charges, left out of the charge's own commit: each is four B-trees (the table, its
-    /// key and two indexes) of the eleven a settle touches, so that commit, which every settle waits for, writes a third
-    /// fewer pages. They are written by an empty batch, which the ledger writer runs once its queue has been empty for
+    /// key and two indexes) of the nine a settle touches, so that commit, which every settle waits for, writes five
+    /// pages instead of nine. They are written by an empty batch, which the ledger writer runs once its queue has been empty for
     /// a moment (after the answers have gone out), or with the batch that finds <see cref="FoldUnwrittenAt"/> of them
     /// gathered, when the writer is never idle; many records in one commit share their pages. Until then
     /// <see cref="GetGenerationAsync"/> answers them from here, and the dashboard's lists write them first. A crash in
