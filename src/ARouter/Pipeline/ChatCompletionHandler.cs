@@ -50,10 +50,7 @@ public sealed class ChatCompletionHandler(
 
         // Measured once: every candidate sees the same prompt (unless downloaded media changes it, see TryAsync). Counted exactly only when needed.
         var prompt = tokens.Measure(chat);
-        // OpenRouter's fallback: "model" first, then "models", each tried until one answers; "auto" expands to the router's picks.
-        var candidates = new[] { chat.Model }.Concat(chat.Models ?? [])
-            .SelectMany(m => AutoRouter.IsAuto(m) ? auto.Candidates(chat, prompt) : [m])
-            .Distinct(StringComparer.Ordinal).ToList();
+        var candidates = CandidatesOf(chat, prompt);
         if (chat.Preferences is { } preferences)
         {
             candidates = preferences.Apply(candidates, catalog, ranking).ToList();
@@ -62,7 +59,7 @@ public sealed class ChatCompletionHandler(
         }
         if (candidates.Count == 0)
             return GatewayError.BadRequest("No model available on this gateway can take this request for \"auto\" (check capabilities, context length and configured providers).", "model");
-        var failures = new List<(string Model, GatewayError Error)>();
+        List<(string Model, GatewayError Error)>? failures = null;
         var attempts = new AttemptLog(observations, clock);
         for (var i = 0; i < candidates.Count; i++)
         {
@@ -74,10 +71,19 @@ public sealed class ChatCompletionHandler(
             if (error is null) return null;
             if (attempts.Count == logged) attempts.Skipped(candidate, error, started);
             if (!CanFallBack(error) || candidates.Count == 1) return error;
-            failures.Add((candidate, error));
+            (failures ??= []).Add((candidate, error));
             Log.FallingBack(logger, request.RequestId, candidate, error.Stage.ToString(), error.Status);
         }
-        return AllFailed(failures);
+        return AllFailed(failures!);
+    }
+
+    /// <summary>OpenRouter's fallback: "model" first, then "models", each tried until one answers; "auto" expands to the router's picks.</summary>
+    private List<string> CandidatesOf(ChatRequest chat, PromptSize prompt)
+    {
+        if (chat.Models is not { Count: > 0 } && !AutoRouter.IsAuto(chat.Model)) return [chat.Model];
+        return new[] { chat.Model }.Concat(chat.Models ?? [])
+            .SelectMany(m => AutoRouter.IsAuto(m) ? auto.Candidates(chat, prompt) : [m])
+            .Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>One candidate model, start to finish. Null when it answered; otherwise why not (nothing charged).</summary>

@@ -50,17 +50,24 @@ public sealed class MediaFetcher(IHttpClientFactory clients, IOptions<MediaOptio
 
     /// <summary>Returns the request with every remote image and document inlined, or the error that says which one could not be.</summary>
     /// <param name="documentsOnly">OpenAI-wire providers fetch image URLs themselves but take PDFs only as <c>file_data</c>.</param>
-    public async Task<(ChatRequest? Request, GatewayError? Error)> InlineAsync(ChatRequest request, CancellationToken ct, bool documentsOnly = false)
+    public ValueTask<(ChatRequest? Request, GatewayError? Error)> InlineAsync(ChatRequest request, CancellationToken ct, bool documentsOnly = false)
     {
-        bool IsRemote(ContentPart part) => MediaFetcher.IsRemote(part) && (!documentsOnly || part is FilePart);
-        if (!request.Messages.Any(m => m.Content.Any(IsRemote))) return (request, null);
+        // Most requests carry no remote media: answered without a state machine, a closure or an enumerator.
+        foreach (var message in request.Messages)
+            foreach (var part in message.Content)
+                if (IsRemote(part, documentsOnly)) return new(InlineRemoteAsync(request, ct, documentsOnly));
+        return new((request, null));
+    }
+
+    private async Task<(ChatRequest? Request, GatewayError? Error)> InlineRemoteAsync(ChatRequest request, CancellationToken ct, bool documentsOnly)
+    {
         var messages = new List<ChatMessage>(request.Messages.Count);
         foreach (var message in request.Messages)
         {
             var parts = new List<ContentPart>(message.Content.Count);
             foreach (var part in message.Content)
             {
-                if (!IsRemote(part))
+                if (!IsRemote(part, documentsOnly))
                 {
                     parts.Add(part);
                     continue;
@@ -113,6 +120,8 @@ public sealed class MediaFetcher(IHttpClientFactory clients, IOptions<MediaOptio
     }
 
     private GatewayError TooBig(string url) => GatewayError.BadRequest($"Media '{Shorten(url)}' is larger than {options.Value.MaxBytes} bytes.", "messages");
+
+    private static bool IsRemote(ContentPart part, bool documentsOnly) => IsRemote(part) && (!documentsOnly || part is FilePart);
 
     private static bool IsRemote(ContentPart part) => part switch
     {

@@ -62,7 +62,7 @@ public sealed class ProviderHealth(IOptions<HealthOptions> options, IOptions<Ups
         context.Properties.Set(MayRetry, mayRetry);
         try
         {
-            return await breaker.Pipeline.ExecuteAsync(static async (context, call) => await call(context.CancellationToken), context, call);
+            return await breaker.Pipeline.ExecuteAsync(static (context, call) => call(context.CancellationToken), context, call);
         }
         catch (BrokenCircuitException e)
         {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using ARouter.Catalog;
 using ARouter.Dialects.Canonical;
@@ -41,7 +40,7 @@ public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<Upstream
         foreach (var (name, value) in callerHeaders ?? []) request.Headers.TryAddWithoutValidation(name, value);
         foreach (var (name, value) in endpoint.Provider.Quirks.RequiredHeaders)
             if (!request.Headers.Contains(name)) request.Headers.TryAddWithoutValidation(name, value);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(stream ? "text/event-stream" : "application/json"));
+        request.Headers.TryAddWithoutValidation("Accept", stream ? "text/event-stream" : "application/json");
 
         var deadline = new UpstreamDeadline(timeouts, clientAborted);
         try
