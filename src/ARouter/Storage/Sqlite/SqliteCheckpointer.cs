@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -11,8 +12,9 @@ namespace ARouter.Storage.Sqlite;
 /// <para>
 /// After each commit the ledger writer wakes this loop, which (after <see cref="Coalesce"/>) runs one PASSIVE checkpoint at a time (it never
 /// blocks the writer or a reader, and syncs as the writer's own would). When the writer is between batches it
-/// copies everything, and the writer's next transaction finds the log fully copied and starts it over from the
-/// beginning at no cost (SQLite restarts the log only then, and only when no reader is on an older snapshot).
+/// copies everything, and the log can start over from the beginning (SQLite restarts it only then, and only when no
+/// reader is on an older snapshot). The first frame written after that rewrites the log's header and syncs it, so the
+/// writer writes one page at once, between batches (<see cref="StartLogOverAsync"/>), rather than in the next settle's commit.
 /// A writer that keeps committing outruns a PASSIVE checkpoint, so this alone would let the log grow without
 /// end. The writer's connection therefore keeps SQLite's automatic checkpoint at its default
 /// <see cref="AutoCheckpointPages"/> as the bound: by the time it fires this loop has copied all but the last few
@@ -42,6 +44,9 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     /// </summary>
     private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>How long after the writer's last commit the log may be started over between batches (a sync of ~0.5 ms holds the gate).</summary>
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(2);
+
     /// <summary>How long a RESTART checkpoint waits for the writer and for readers on old snapshots.</summary>
     private const int BusyTimeoutMs = 2_000;
 
@@ -54,24 +59,31 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerGate;
+    private readonly Action _startLogOver;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private int _signalled;
+    private long _commits;
+    private long _lastCommit;
     private SqliteConnection? _connection;
 
     /// <param name="connectionString">The store's, with pooling off: this connection is held for the store's lifetime.</param>
     /// <param name="writerGate">What the ledger writer holds while it runs a batch.</param>
-    public SqliteCheckpointer(string connectionString, SemaphoreSlim writerGate)
+    /// <param name="startLogOver">Runs the writer's one-page write on the writer's connection; called with the gate held.</param>
+    public SqliteCheckpointer(string connectionString, SemaphoreSlim writerGate, Action startLogOver)
     {
         _connectionString = connectionString;
         _writerGate = writerGate;
+        _startLogOver = startLogOver;
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Called by the ledger writer after each commit: at most one wake-up is pending, however many commits.</summary>
     public void Committed()
     {
+        Volatile.Write(ref _lastCommit, Stopwatch.GetTimestamp());
+        Interlocked.Increment(ref _commits);
         if (Interlocked.Exchange(ref _signalled, 1) == 0) _wake.Release();
     }
 
@@ -84,7 +96,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
                 await _wake.WaitAsync(_stopping.Token);
                 await Task.Delay(Coalesce, _stopping.Token);
                 Volatile.Write(ref _signalled, 0);
-                await CheckpointAsync();
+                await CheckpointAsync(Volatile.Read(ref _commits));
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -92,14 +104,19 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         }
     }
 
-    private async Task CheckpointAsync()
+    /// <param name="commits">The writer's commits counted before this checkpoint.</param>
+    private async Task CheckpointAsync(long commits)
     {
         try
         {
             _connection ??= Open();
             var db = _connection.Handle!;
-            var rc = raw.sqlite3_wal_checkpoint_v2(db, null, raw.SQLITE_CHECKPOINT_PASSIVE, out var logPages, out _);
-            if (rc == raw.SQLITE_OK && logPages >= RestartPages)
+            var rc = raw.sqlite3_wal_checkpoint_v2(db, null, raw.SQLITE_CHECKPOINT_PASSIVE, out var logPages, out var copiedPages);
+            if (rc == raw.SQLITE_OK && logPages > 0 && copiedPages == logPages && logPages < RestartPages)
+            {
+                await StartLogOverAsync(commits);
+            }
+            else if (rc == raw.SQLITE_OK && logPages >= RestartPages)
             {
                 await _writerGate.WaitAsync(_stopping.Token);
                 try
@@ -120,6 +137,26 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             // The next wake-up opens a fresh connection; until then the writer's automatic checkpoint bounds the log.
             _connection?.Dispose();
             _connection = null;
+        }
+    }
+
+    /// <summary>
+    /// Has the writer start the fully copied log over now (see <see cref="SqliteLedgerStatements.StartLogOver"/>), so the
+    /// next settle is spared the header's sync — unless the writer committed since the copy began (the log is no longer
+    /// fully copied), or within <see cref="Quiet"/>: commits that close together would queue on the gate behind that
+    /// sync, several of them, where otherwise only the first after the copy pays it.
+    /// </summary>
+    private async Task StartLogOverAsync(long commits)
+    {
+        if (Volatile.Read(ref _commits) != commits || Stopwatch.GetElapsedTime(Volatile.Read(ref _lastCommit)) < Quiet) return;
+        await _writerGate.WaitAsync(_stopping.Token);
+        try
+        {
+            if (Volatile.Read(ref _commits) == commits) _startLogOver();
+        }
+        finally
+        {
+            _writerGate.Release();
         }
     }
 

@@ -118,7 +118,7 @@ public sealed partial class SqliteStore
                     $"PRAGMA journal_size_limit={SqliteCheckpointer.JournalSizeLimitBytes};";
                 await pragma.ExecuteNonQueryAsync(ct);
                 pragma.CommandText = "PRAGMA journal_mode;";
-                if (await pragma.ExecuteScalarAsync(ct) is "wal") _checkpointer ??= new SqliteCheckpointer(builder.ToString(), _ledgerGate);
+                if (await pragma.ExecuteScalarAsync(ct) is "wal") _checkpointer ??= new SqliteCheckpointer(builder.ToString(), _ledgerGate, () => _ledger?.StartLogOver());
             }
             return new SqliteLedgerStatements(connection, TimeSpan.FromSeconds(builder.DefaultTimeout));
         }
