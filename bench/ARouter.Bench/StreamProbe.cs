@@ -39,8 +39,11 @@ public sealed class StreamProbe(FakeUpstream upstream)
         var samples = targets.Select(_ => new Samples()).ToList();
         for (var i = 0; i < Streams; i++)
         {
-            for (var t = 0; t < targets.Count; t++)
+            // The order turns each round: a target measured right after another process's stream finds its own threads
+            // parked and its caches cold, one measured after its own process's stream finds them warm; each takes both.
+            for (var k = 0; k < targets.Count; k++)
             {
+                var t = (i + k) % targets.Count;
                 var (started, arrivals) = await StreamOnceAsync(targets[t].Url, key, bodies[t]);
                 samples[t].Add(started, arrivals, upstream.LastSpacedArrival, upstream.LastSpacedStream);
             }
