@@ -25,6 +25,8 @@ public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<Upstream
 {
     public const string HttpClientName = "upstream";
     private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutKey = new("arouter.connect-timeout");
+    /// <summary>The connect timeout when a request carries none (the request's options dictionary is only made for another).</summary>
+    private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
 
     public UpstreamOptions Options => options.Value;
 
@@ -34,8 +36,8 @@ public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<Upstream
     {
         var slug = endpoint.Provider.Slug;
         var timeouts = options.Value.TimeoutsFor(slug);
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body, Version = new Version(1, 1) };
-        request.Options.Set(ConnectTimeoutKey, timeouts.Connect);
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body, Version = HttpVersion.Version11 };
+        if (timeouts.Connect != DefaultConnectTimeout) request.Options.Set(ConnectTimeoutKey, timeouts.Connect);
         ApplyAuth(request, endpoint.Provider.Auth, apiKey ?? endpoint.ApiKey ?? "");
         foreach (var (name, value) in callerHeaders ?? []) request.Headers.TryAddWithoutValidation(name, value);
         foreach (var (name, value) in endpoint.Provider.Quirks.RequiredHeaders)
@@ -92,7 +94,7 @@ public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<Upstream
 
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
-        var limit = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var own) ? own : TimeSpan.FromSeconds(10);
+        var limit = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var own) ? own : DefaultConnectTimeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(limit);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
