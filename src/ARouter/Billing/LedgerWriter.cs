@@ -38,7 +38,8 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
     /// <summary>Queues an entry and completes once it is committed. <paramref name="onCommitted"/> runs on the writer, in commit order.</summary>
     public Task<AppliedEntry> WriteAsync(LedgerEntry entry, Action<AppliedEntry>? onCommitted = null)
     {
-        var pending = new Pending(entry, onCommitted, new TaskCompletionSource<AppliedEntry>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Completed on the writer's thread only when it has nothing else to do (see Complete); otherwise on the pool.
+        var pending = new Pending(entry, onCommitted, new TaskCompletionSource<AppliedEntry>());
         Enqueue(pending);
         return pending.Done!.Task;
     }
@@ -147,7 +148,10 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
             try
             {
                 var applied = await store.ApplyBatchAsync(entries, CancellationToken.None);
-                for (var i = 0; i < batch.Count; i++) Complete(batch[i], applied[i]);
+                // A lone entry with nothing queued behind it: its request goes on here, sparing it a wake-up of a pool thread
+                // (after a pause, the larger part of its wait). Otherwise each request goes on on the pool, as the writer goes on.
+                var inline = batch.Count == 1 && !_queue.Reader.TryPeek(out _);
+                for (var i = 0; i < batch.Count; i++) Complete(batch[i], applied[i], inline);
                 return;
             }
             catch (Exception e)
@@ -165,7 +169,7 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         try
         {
             var applied = await store.ApplyBatchAsync([pending.Entry], CancellationToken.None);
-            Complete(pending, applied[0]);
+            Complete(pending, applied[0], inline: false);
             if (store.HasDeferredWrites) await store.ApplyBatchAsync([], CancellationToken.None);
         }
         catch (Exception e)
@@ -175,10 +179,12 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         }
     }
 
-    private static void Complete(Pending pending, AppliedEntry applied)
+    private static void Complete(Pending pending, AppliedEntry applied, bool inline)
     {
         pending.OnCommitted?.Invoke(applied);
-        pending.Done?.TrySetResult(applied);
+        if (pending.Done is not { } done) return;
+        if (inline) done.TrySetResult(applied);
+        else ThreadPool.UnsafeQueueUserWorkItem(static state => state.Done.TrySetResult(state.Applied), (Done: done, Applied: applied), preferLocal: false);
     }
 
     private async Task RefreshQuietlyAsync()
