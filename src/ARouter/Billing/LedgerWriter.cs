@@ -38,7 +38,7 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
     /// <summary>Queues an entry and completes once it is committed. <paramref name="onCommitted"/> runs on the writer, in commit order.</summary>
     public Task<AppliedEntry> WriteAsync(LedgerEntry entry, Action<AppliedEntry>? onCommitted = null)
     {
-        // Completed on the writer's thread only when it has nothing else to do (see Complete); otherwise on the pool.
+        // Completed on the writer's thread only when it has nothing else to do (see CommitWithRetryAsync); otherwise on the pool.
         var pending = new Pending(entry, onCommitted, new TaskCompletionSource<AppliedEntry>());
         Enqueue(pending);
         return pending.Done!.Task;

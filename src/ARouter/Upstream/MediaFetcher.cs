@@ -53,9 +53,13 @@ public sealed class MediaFetcher(IHttpClientFactory clients, IOptions<MediaOptio
     public ValueTask<(ChatRequest? Request, GatewayError? Error)> InlineAsync(ChatRequest request, CancellationToken ct, bool documentsOnly = false)
     {
         // Most requests carry no remote media: answered without a state machine, a closure or an enumerator.
-        foreach (var message in request.Messages)
-            foreach (var part in message.Content)
-                if (IsRemote(part, documentsOnly)) return new(InlineRemoteAsync(request, ct, documentsOnly));
+        var messages = request.Messages;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var content = messages[i].Content;
+            for (var j = 0; j < content.Count; j++)
+                if (IsRemote(content[j], documentsOnly)) return new(InlineRemoteAsync(request, ct, documentsOnly));
+        }
         return new((request, null));
     }
 
