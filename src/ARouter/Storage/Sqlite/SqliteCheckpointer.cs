@@ -64,7 +64,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private int _signalled;
-    private long _commits;
+    /// <summary>When the writer last committed (<see cref="Stopwatch"/> ticks): unchanged means no commit since.</summary>
     private long _lastCommit;
     private SqliteConnection? _connection;
 
@@ -83,7 +83,6 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     public void Committed()
     {
         Volatile.Write(ref _lastCommit, Stopwatch.GetTimestamp());
-        Interlocked.Increment(ref _commits);
         if (Interlocked.Exchange(ref _signalled, 1) == 0) _wake.Release();
     }
 
@@ -96,7 +95,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
                 await _wake.WaitAsync(_stopping.Token);
                 await Task.Delay(Coalesce, _stopping.Token);
                 Volatile.Write(ref _signalled, 0);
-                await CheckpointAsync(Volatile.Read(ref _commits));
+                await CheckpointAsync(Volatile.Read(ref _lastCommit));
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -104,8 +103,8 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         }
     }
 
-    /// <param name="commits">The writer's commits counted before this checkpoint.</param>
-    private async Task CheckpointAsync(long commits)
+    /// <param name="lastCommit">When the writer's last commit before this checkpoint was made.</param>
+    private async Task CheckpointAsync(long lastCommit)
     {
         try
         {
@@ -114,7 +113,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             var rc = raw.sqlite3_wal_checkpoint_v2(db, null, raw.SQLITE_CHECKPOINT_PASSIVE, out var logPages, out var copiedPages);
             if (rc == raw.SQLITE_OK && logPages > 0 && copiedPages == logPages && logPages < RestartPages)
             {
-                await StartLogOverAsync(commits);
+                await StartLogOverAsync(lastCommit);
             }
             else if (rc == raw.SQLITE_OK && logPages >= RestartPages)
             {
@@ -146,13 +145,13 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     /// fully copied), or within <see cref="Quiet"/>: commits that close together would queue on the gate behind that
     /// sync, several of them, where otherwise only the first after the copy pays it.
     /// </summary>
-    private async Task StartLogOverAsync(long commits)
+    private async Task StartLogOverAsync(long lastCommit)
     {
-        if (Volatile.Read(ref _commits) != commits || Stopwatch.GetElapsedTime(Volatile.Read(ref _lastCommit)) < Quiet) return;
+        if (Volatile.Read(ref _lastCommit) != lastCommit || Stopwatch.GetElapsedTime(lastCommit) < Quiet) return;
         await _writerGate.WaitAsync(_stopping.Token);
         try
         {
-            if (Volatile.Read(ref _commits) == commits) _startLogOver();
+            if (Volatile.Read(ref _lastCommit) == lastCommit) _startLogOver();
         }
         finally
         {
