@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Dialects.Canonical;
@@ -38,9 +39,8 @@ public static class CallerSinks
     public static ChatResponse Visible(ChatResponse response, GenerationFacts facts)
         => facts.ExcludeReasoning ? response with { Reasoning = null, ReasoningSignature = null } : response;
 
-    public static IStreamSink Stream(GatewayRequest request, GenerationFacts facts, PromptSize prompt)
+    public static IStreamSink Stream(GatewayRequest request, PipeWriter output, GenerationFacts facts, PromptSize prompt)
     {
-        var output = request.Http.Response.BodyWriter;
         return request.Dialect switch
         {
             CallerDialect.Anthropic => new AnthropicStreamSink(new SseWriter(output), facts, prompt),

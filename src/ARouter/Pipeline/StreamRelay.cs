@@ -17,7 +17,8 @@ using Microsoft.Extensions.Logging;
 namespace ARouter.Pipeline;
 
 /// <summary>
-/// Relays a provider's SSE stream event by event, each flushed as it arrives, in the caller's dialect
+/// Relays a provider's SSE stream event by event, each sent as it arrives (the events of one read together, see
+/// <see cref="ReadBurstWriter"/>), in the caller's dialect
 /// (an <see cref="IStreamSink"/>); the provider's dialect is read by its <see cref="IChatWire"/>. Nothing is held back.
 /// Usage the provider reports (wherever its dialect puts it) is lifted out and sent, with
 /// <c>usage.cost</c>, in one closing chunk once the charge is settled — counted by the gateway when the
@@ -36,7 +37,8 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
     public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, PromptSize prompt)
     {
         var response = request.Http.Response;
-        var sink = CallerSinks.Stream(request, facts, prompt);
+        var output = new ReadBurstWriter(response.BodyWriter);
+        var sink = CallerSinks.Stream(request, output, facts, prompt);
         var started = false;
         async ValueTask StartAsync()
         {
@@ -65,7 +67,8 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
         try
         {
             var body = await upstreamBody.OpenAsync(request.Aborted);
-            await foreach (var sseEvent in SseReader.ReadAsync(body, deadline.ForNextRead))
+            output.Holding = true;
+            await foreach (var sseEvent in SseReader.ReadAsync(body, deadline.ForNextRead, () => output.FlushHeldAsync(request.Aborted)))
             {
                 deadline.EventArrived();
                 facts.MarkFirstByte();
@@ -104,6 +107,19 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException)
         {
             failure = new GatewayError(ErrorStage.UpstreamStream, 502, $"The stream from provider '{slug}' broke off: {e.GetType().Name}.");
+        }
+        // What the last read brought goes out now, not after the settle.
+        output.Holding = false;
+        if (ending != Ending.ClientGone)
+        {
+            try
+            {
+                await output.FlushHeldAsync(request.Aborted);
+            }
+            catch (Exception e) when (IsClientGone(e, request))
+            {
+                ending = Ending.ClientGone;
+            }
         }
         if (failure is not null && ending == Ending.Completed) ending = Ending.UpstreamFailed;
         // Nothing reached the caller and nothing was generated: give the failure back, so it can fall back (or be answered as an error).

@@ -309,7 +309,7 @@ public sealed class FakeProviders : IAsyncDisposable
                     await context.Response.Body.WriteAsync(piece, context.RequestAborted);
                     await context.Response.Body.FlushAsync(context.RequestAborted);
                     // Apart in time, so the gateway reads them apart.
-                    await Task.Delay(15, context.RequestAborted);
+                    await Task.Delay(script.WirePieceDelay, context.RequestAborted);
                 }
                 return;
             }

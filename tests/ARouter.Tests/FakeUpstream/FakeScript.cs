@@ -66,6 +66,9 @@ public sealed record FakeScript
     /// </summary>
     public IReadOnlyList<byte[]>? WirePieces { get; init; }
 
+    /// <summary>The pause between two <see cref="WirePieces"/> of a stream: long enough that the gateway reads them apart.</summary>
+    public TimeSpan WirePieceDelay { get; init; } = TimeSpan.FromMilliseconds(15);
+
     /// <summary>Every function call this script answers with.</summary>
     public IReadOnlyList<FakeToolCall> Calls => ToolCalls ?? (ToolCall is { } call ? [call] : []);
 }

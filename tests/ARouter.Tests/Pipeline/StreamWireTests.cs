@@ -72,6 +72,37 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
         Assert.Equal(-DialectCalls.Cost(Model, new TokenUsage(usage.Prompt, completion)), charge.GetProperty("amount").GetDecimal());
     }
 
+    /// <summary>
+    /// Events that arrive in one read go out together (one flush), and at once: none waits for the provider's next
+    /// write, here a second away.
+    /// </summary>
+    [Theory]
+    [InlineData(CallerDialect.OpenAi)]
+    [InlineData(CallerDialect.Anthropic)]
+    [InlineData(CallerDialect.Gemini)]
+    public async Task Events_that_arrive_together_reach_the_caller_before_the_provider_writes_again(CallerDialect caller)
+    {
+        byte[] burst = Encoding.UTF8.GetBytes(string.Concat(Chunks[..3].Select(c => $"data: {c}\n\n")));
+        byte[] rest = Encoding.UTF8.GetBytes($"data: {Chunks[3]}\n\ndata: {Chunks[4]}\n\ndata: {UsageChunk}\n\ndata: [DONE]\n\n");
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        using var scope = fixture.Fakes.Scripted("openai", FakeScript.Default with { WirePieces = [burst, rest], WirePieceDelay = TimeSpan.FromSeconds(1) });
+        var fields = new Dictionary<string, object?>();
+        if (caller == CallerDialect.Gemini) fields["contents"] = new[] { new { role = "user", parts = new[] { new { text = "hi" } } } };
+        else fields["messages"] = new[] { new { role = "user", content = "hi" } };
+        using var request = DialectCalls.Request(caller, Model, DialectCalls.Body(caller, Model, true, 100, fields), true, account.Key);
+        using var response = await fixture.Gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var arrivals = new List<(TimeSpan At, string Data)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await foreach (var e in ARouter.Dialects.Sse.SseReader.ReadAsync(body, () => CancellationToken.None))
+            arrivals.Add((clock.Elapsed, Encoding.UTF8.GetString(e.Data.Span)));
+
+        var lastOfBurst = arrivals.First(a => a.Data.Contains("caf", StringComparison.Ordinal)).At;
+        var firstAfterPause = arrivals.First(a => a.Data.Contains("line", StringComparison.Ordinal)).At;
+        Assert.True(firstAfterPause - lastOfBurst > TimeSpan.FromMilliseconds(700), $"the burst's last text came {(firstAfterPause - lastOfBurst).TotalMilliseconds:F0} ms before the next write's");
+    }
+
     public static TheoryData<CallerDialect, string> CallersAndBrokenText()
     {
         var data = new TheoryData<CallerDialect, string>();

@@ -16,7 +16,8 @@ public static class SseReader
     /// <summary>Events larger than this are refused rather than buffered without bound.</summary>
     public const int MaxEventBytes = 16 * 1024 * 1024;
 
-    public static async IAsyncEnumerable<SseEvent> ReadAsync(Stream stream, Func<CancellationToken> tokenForNextRead, [EnumeratorCancellation] CancellationToken ct = default)
+    /// <param name="beforeRead">Runs before each read of the stream once the events already read have been handed out (a relay flushes there).</param>
+    public static async IAsyncEnumerable<SseEvent> ReadAsync(Stream stream, Func<CancellationToken> tokenForNextRead, Func<ValueTask>? beforeRead = null, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
         using var data = new ArrayPoolBufferWriter<byte>(1024);
@@ -27,6 +28,7 @@ public static class SseReader
         {
             while (true)
             {
+                if (beforeRead is not null) await beforeRead();
                 var result = await reader.ReadAsync(tokenForNextRead());
                 var buffer = result.Buffer;
                 while (TryReadLine(ref buffer, out var line))

@@ -80,7 +80,7 @@ public sealed class SseWriter(PipeWriter output)
 
     private static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush) => ThrowIfGone(await flush);
 
-    private static void ThrowIfGone(FlushResult result)
+    internal static void ThrowIfGone(FlushResult result)
     {
         if (result.IsCanceled || result.IsCompleted) throw new ClientGoneException();
     }

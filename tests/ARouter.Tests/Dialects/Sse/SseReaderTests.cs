@@ -54,6 +54,37 @@ public class SseReaderTests
         Assert.Equal(["{\"x\":\"split\"}", "[DONE]"], events);
     }
 
+    [Fact]
+    public async Task Runs_the_before_read_step_only_once_the_events_of_the_last_read_are_handed_out()
+    {
+        var stream = new PieceStream(["data: a\n\ndata: b\n\n", "data: c\n\n"]);
+        var steps = new List<string>();
+        await foreach (var e in SseReader.ReadAsync(stream, () => CancellationToken.None, () => { steps.Add("read"); return ValueTask.CompletedTask; }))
+            steps.Add(Encoding.UTF8.GetString(e.Data.Span));
+        Assert.Equal(["read", "a", "b", "read", "c", "read"], steps);
+    }
+
+    /// <summary>Returns one given piece per read.</summary>
+    private sealed class PieceStream(string[] pieces) : Stream
+    {
+        private int _next;
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_next == pieces.Length) return ValueTask.FromResult(0);
+            return ValueTask.FromResult(Encoding.UTF8.GetBytes(pieces[_next++], buffer.Span));
+        }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     /// <summary>Returns one byte per read, the worst case for a framing parser.</summary>
     private sealed class TrickleStream(byte[] data) : MemoryStream(data)
     {
