@@ -10,6 +10,7 @@ var workDir = Directory.CreateTempSubdirectory("arouter-bench-").FullName;
 Console.WriteLine($"work dir {workDir}; load {ProcStats.LoadAverage()}; {Environment.ProcessorCount} cores");
 
 await using var upstream = await FakeUpstream.StartAsync(FreePort());
+if (options.CompareDll is not null) return await PairedComparison.RunAsync(options, workDir, upstream.Port, FreePort);
 await using var nginx = await NginxProxy.StartAsync(workDir, FreePort(), upstream.Port);
 await using var gateway = await GatewayProcess.StartAsync(options.GatewayDll, workDir, FreePort(), upstream.Port, options.GatewayEnv);
 Console.WriteLine($"gateway pid {gateway.Pid}");
@@ -151,8 +152,9 @@ internal sealed class RssSampler : IDisposable
     }
 }
 
-internal sealed record BenchOptions(string GatewayDll, string WrkScript, string ResultsDir, TimeSpan Duration, int WarmupSeconds, int[] Connections,
-    string[]? Scenarios, Dictionary<string, string> GatewayEnv, bool SkipStreams, string? AllocStacks, bool GatewayOnly)
+public sealed record BenchOptions(string GatewayDll, string WrkScript, string ResultsDir, TimeSpan Duration, int WarmupSeconds, int[] Connections,
+    string[]? Scenarios, Dictionary<string, string> GatewayEnv, bool SkipStreams, string? AllocStacks, bool GatewayOnly,
+    string? CompareDll, Dictionary<string, string> CompareEnv, int Rounds)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -162,8 +164,9 @@ internal sealed record BenchOptions(string GatewayDll, string WrkScript, string 
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
         var root = Value("--repo", Directory.GetCurrentDirectory());
+        var gateway = Path.GetFullPath(Value("--gateway", Path.Combine(root, "src/ARouter/bin/Release/net10.0/arouter.dll")));
         return new BenchOptions(
-            Path.GetFullPath(Value("--gateway", Path.Combine(root, "src/ARouter/bin/Release/net10.0/arouter.dll"))),
+            gateway,
             Path.GetFullPath(Value("--wrk-script", Path.Combine(root, "bench/post.lua"))),
             Path.GetFullPath(Value("--results", Path.Combine(root, "bench/results"))),
             TimeSpan.FromSeconds(int.Parse(Value("--duration", "5"))),
@@ -171,12 +174,18 @@ internal sealed record BenchOptions(string GatewayDll, string WrkScript, string 
             Value("--connections", "1,16,64").Split(',').Select(int.Parse).ToArray(),
             // For profiling: --scenarios chat --gateway-env DOTNET_PerfMapEnabled=1 --no-streams
             Value("--scenarios", "") is { Length: > 0 } only ? only.Split(',') : null,
-            args.Select((a, i) => (a, i)).Where(x => x.a == "--gateway-env" && x.i + 1 < args.Length).Select(x => args[x.i + 1].Split('=', 2))
-                .ToDictionary(kv => kv[0], kv => kv[1]),
+            Environment("--gateway-env"),
             args.Contains("--no-streams"),
             // For profiling: --alloc-stacks chat prints where the gateway's allocations come from under that scenario's load.
             Value("--alloc-stacks", "") is { Length: > 0 } stacks ? stacks : null,
             // For profiling: load only the gateway (no direct or nginx runs, no comparisons).
-            args.Contains("--gateway-only"));
+            args.Contains("--gateway-only"),
+            // Paired runs (PairedComparison): this build, or the same one with --compare-env, side by side with --gateway.
+            Value("--compare", "") is { Length: > 0 } compare ? Path.GetFullPath(compare) : args.Contains("--compare-env") ? gateway : null,
+            Environment("--compare-env"),
+            int.Parse(Value("--rounds", "4")));
+
+        Dictionary<string, string> Environment(string option) => args.Select((a, i) => (a, i)).Where(x => x.a == option && x.i + 1 < args.Length)
+            .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
     }
 }
