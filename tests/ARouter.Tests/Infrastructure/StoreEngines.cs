@@ -64,6 +64,21 @@ public sealed class TestDatabase : IAsyncDisposable
         return store;
     }
 
+    /// <summary>The first column of every row a query returns, as text, read on this engine's own connection.</summary>
+    public async Task<List<string>> ReadColumnAsync(string sql)
+    {
+        await using System.Data.Common.DbConnection connection = Engine == StoreEngine.Sqlite
+            ? new Microsoft.Data.Sqlite.SqliteConnection(ConnectionString)
+            : new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync()) values.Add(reader.GetValue(0).ToString()!);
+        return values;
+    }
+
     /// <summary>
     /// Every byte the database holds, as text, to prove a secret is not among them: SQLite's file and
     /// write-ahead log; PostgreSQL's pg_dump, with each bytea value decoded too (a dump shows it as hex).

@@ -50,6 +50,17 @@ public abstract class StoreTests(StoreEngine engine) : IAsyncLifetime
         CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
     };
 
+    /// <summary>Each index is one more B-tree page every settle writes and waits for: the ledger keeps only those a query or a rule needs.</summary>
+    [StoreFact]
+    public async Task Transactions_are_indexed_for_the_one_charge_rule_and_the_account_listing_only()
+    {
+        var indexes = await _database.ReadColumnAsync(engine == StoreEngine.Sqlite
+            ? "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions' ORDER BY name"
+            : "SELECT indexname FROM pg_indexes WHERE tablename = 'transactions' AND indexname <> 'transactions_pkey' ORDER BY indexname");
+
+        Assert.Equal(["ix_transactions_account", "ux_transactions_one_charge"], indexes);
+    }
+
     [StoreFact]
     public async Task Migrations_from_several_instances_at_once_leave_one_working_schema()
     {
