@@ -174,7 +174,7 @@ public sealed record BenchOptions(string GatewayDll, string WrkScript, string Re
             Value("--connections", "1,16,64").Split(',').Select(int.Parse).ToArray(),
             // For profiling: --scenarios chat --gateway-env DOTNET_PerfMapEnabled=1 --no-streams
             Value("--scenarios", "") is { Length: > 0 } only ? only.Split(',') : null,
-            Environment("--gateway-env"),
+            EnvironmentOf("--gateway-env"),
             args.Contains("--no-streams"),
             // For profiling: --alloc-stacks chat prints where the gateway's allocations come from under that scenario's load.
             Value("--alloc-stacks", "") is { Length: > 0 } stacks ? stacks : null,
@@ -182,10 +182,10 @@ public sealed record BenchOptions(string GatewayDll, string WrkScript, string Re
             args.Contains("--gateway-only"),
             // Paired runs (PairedComparison): this build, or the same one with --compare-env, side by side with --gateway.
             Value("--compare", "") is { Length: > 0 } compare ? Path.GetFullPath(compare) : args.Contains("--compare-env") ? gateway : null,
-            Environment("--compare-env"),
+            EnvironmentOf("--compare-env"),
             int.Parse(Value("--rounds", "4")));
 
-        Dictionary<string, string> Environment(string option) => args.Select((a, i) => (a, i)).Where(x => x.a == option && x.i + 1 < args.Length)
+        Dictionary<string, string> EnvironmentOf(string option) => args.Select((a, i) => (a, i)).Where(x => x.a == option && x.i + 1 < args.Length)
             .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
     }
 }
