@@ -23,10 +23,7 @@ public sealed class ReadBurstWriter(PipeWriter inner) : PipeWriter
     {
         if (!_held) return ValueTask.CompletedTask;
         _held = false;
-        var flush = inner.FlushAsync(ct);
-        if (!flush.IsCompletedSuccessfully) return AwaitAsync(flush);
-        SseWriter.ThrowIfGone(flush.Result);
-        return ValueTask.CompletedTask;
+        return SseWriter.FlushOrThrowIfGoneAsync(inner, ct);
     }
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
@@ -44,6 +41,4 @@ public sealed class ReadBurstWriter(PipeWriter inner) : PipeWriter
     public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
     public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
     public override long UnflushedBytes => inner.UnflushedBytes;
-
-    private static async ValueTask AwaitAsync(ValueTask<FlushResult> flush) => SseWriter.ThrowIfGone(await flush);
 }

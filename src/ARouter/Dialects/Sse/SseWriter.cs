@@ -70,7 +70,10 @@ public sealed class SseWriter(PipeWriter output)
         return FlushAsync(ct);
     }
 
-    private ValueTask FlushAsync(CancellationToken ct)
+    private ValueTask FlushAsync(CancellationToken ct) => FlushOrThrowIfGoneAsync(output, ct);
+
+    /// <summary>Flushes <paramref name="output"/>; throws <see cref="ClientGoneException"/> when the caller has gone.</summary>
+    internal static ValueTask FlushOrThrowIfGoneAsync(PipeWriter output, CancellationToken ct)
     {
         var flush = output.FlushAsync(ct);
         if (!flush.IsCompletedSuccessfully) return AwaitFlushAsync(flush);
@@ -80,7 +83,7 @@ public sealed class SseWriter(PipeWriter output)
 
     private static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush) => ThrowIfGone(await flush);
 
-    internal static void ThrowIfGone(FlushResult result)
+    private static void ThrowIfGone(FlushResult result)
     {
         if (result.IsCanceled || result.IsCompleted) throw new ClientGoneException();
     }
