@@ -39,6 +39,9 @@ public sealed class FakeProviders : IAsyncDisposable
     /// <summary>Large bodies (<see cref="FakeScript.LargeBodyBytes"/>) written to the end.</summary>
     public int LargeBodiesFinished => Volatile.Read(ref _largeBodiesFinished);
     private int _largeBodiesFinished;
+    /// <summary><see cref="FakeScript.WirePieces"/> whose write has begun, over all streams.</summary>
+    public int WirePiecesStarted => Volatile.Read(ref _wirePiecesStarted);
+    private int _wirePiecesStarted;
 
     internal void StreamOpened() => Interlocked.Increment(ref _openStreams);
     internal void StreamClosed(bool cancelled)
@@ -306,6 +309,7 @@ public sealed class FakeProviders : IAsyncDisposable
             {
                 foreach (var piece in pieces)
                 {
+                    Interlocked.Increment(ref _wirePiecesStarted);
                     await context.Response.Body.WriteAsync(piece, context.RequestAborted);
                     await context.Response.Body.FlushAsync(context.RequestAborted);
                     // Apart in time, so the gateway reads them apart.
