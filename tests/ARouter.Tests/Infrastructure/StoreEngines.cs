@@ -64,13 +64,20 @@ public sealed class TestDatabase : IAsyncDisposable
         return store;
     }
 
-    /// <summary>The first column of every row a query returns, as text, read on this engine's own connection.</summary>
-    public async Task<List<string>> ReadColumnAsync(string sql)
+    /// <summary>A connection of this engine's own, outside any pool (SQLite: waiting up to 30 s for another writer).</summary>
+    public async Task<System.Data.Common.DbConnection> OpenConnectionAsync()
     {
-        await using System.Data.Common.DbConnection connection = Engine == StoreEngine.Sqlite
-            ? new Microsoft.Data.Sqlite.SqliteConnection(ConnectionString)
+        System.Data.Common.DbConnection connection = Engine == StoreEngine.Sqlite
+            ? new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString) { Pooling = false, DefaultTimeout = 30 }.ToString())
             : new Npgsql.NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
+        return connection;
+    }
+
+    /// <summary>The first column of every row a query returns, as text.</summary>
+    public async Task<List<string>> ReadColumnAsync(string sql)
+    {
+        await using var connection = await OpenConnectionAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await using var reader = await command.ExecuteReaderAsync();

@@ -1,6 +1,4 @@
 using ARouter.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace ARouter.Tests.Storage;
 
@@ -51,18 +49,9 @@ public sealed class InsertFault : IAsyncDisposable
 
     private static async Task ExecuteAsync(TestDatabase database, string sql)
     {
-        if (database.Engine == StoreEngine.Sqlite)
-        {
-            await using var sqlite = new SqliteConnection(new SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = false, DefaultTimeout = 30 }.ToString());
-            await sqlite.OpenAsync();
-            await using var command = sqlite.CreateCommand();
-            command.CommandText = sql;
-            await command.ExecuteNonQueryAsync();
-            return;
-        }
-        await using var postgres = new NpgsqlConnection(database.ConnectionString);
-        await postgres.OpenAsync();
-        await using var pgCommand = new NpgsqlCommand(sql, postgres);
-        await pgCommand.ExecuteNonQueryAsync();
+        await using var connection = await database.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 }
