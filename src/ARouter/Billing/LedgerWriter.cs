@@ -25,26 +25,15 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
     /// <summary>How long stopping waits for the queue to be committed; only a database that stays down makes it matter.</summary>
     internal static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>
-    /// Synchronous continuations: a write that finds the writer waiting runs the writer's next batch on its own thread,
-    /// inside <see cref="Enqueue"/>, instead of waking a pool thread for it (after a pause, the larger part of a lone
-    /// settle's wait). The writer leaves that thread as soon as the batch is committed (<see cref="LeaveCallersThreadAsync"/>).
-    /// </summary>
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
-    /// <summary>True on a thread inside <see cref="Enqueue"/>: the writer, if it runs there, runs on a caller's thread.</summary>
-    [ThreadStatic] private static bool t_enqueuing;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _loop;
     private int _depth;
-    private bool _waiting;
 
     /// <summary>Set by the composition root: called between batches to pick up changes made by other processes.</summary>
     internal Func<CancellationToken, Task>? Refresh { get; set; }
 
     /// <summary>Entries queued or being committed, not yet durable (the single-reader channel cannot count itself).</summary>
     public int QueueDepth => Volatile.Read(ref _depth);
-
-    /// <summary>True while the writer waits for an entry: the next write runs the batch on its caller's thread.</summary>
-    internal bool IsWaitingForEntries => Volatile.Read(ref _waiting);
 
     /// <summary>Queues an entry and completes once it is committed. <paramref name="onCommitted"/> runs on the writer, in commit order.</summary>
     public Task<AppliedEntry> WriteAsync(LedgerEntry entry, Action<AppliedEntry>? onCommitted = null)
@@ -64,17 +53,7 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
     private void Enqueue(Pending pending)
     {
         Interlocked.Increment(ref _depth);
-        bool queued;
-        t_enqueuing = true;
-        try
-        {
-            queued = _queue.Writer.TryWrite(pending);
-        }
-        finally
-        {
-            t_enqueuing = false;
-        }
-        if (queued) return;
+        if (_queue.Writer.TryWrite(pending)) return;
         Interlocked.Decrement(ref _depth);
         _ = WriteDirectAsync(pending);
     }
@@ -122,10 +101,7 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
                     idle.CancelAfter(deferred ? DeferredWriteDelay : RefreshInterval);
                     try
                     {
-                        Volatile.Write(ref _waiting, true);
-                        var open = await reader.WaitToReadAsync(idle.Token);
-                        Volatile.Write(ref _waiting, false);
-                        if (!open)
+                        if (!await reader.WaitToReadAsync(idle.Token))
                         {
                             if (store.HasDeferredWrites) await CommitWithRetryAsync(batch, entries);
                             return;
@@ -133,9 +109,6 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
                     }
                     catch (OperationCanceledException) when (idle.IsCancellationRequested)
                     {
-                        Volatile.Write(ref _waiting, false);
-                        // Off the timer's thread, which the cancellation ran this on and every timer of the process shares.
-                        await Task.Yield();
                         // An empty batch: what the store deferred, once the answers of the last batch have gone out.
                         if (deferred) await CommitWithRetryAsync(batch, entries);
                         else
@@ -154,7 +127,6 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
                 }
                 await CommitWithRetryAsync(batch, entries);
                 Interlocked.Add(ref _depth, -batch.Count);
-                await LeaveCallersThreadAsync();
                 if (Environment.TickCount64 - lastRefresh > RefreshInterval.TotalMilliseconds)
                 {
                     await RefreshQuietlyAsync();
@@ -166,15 +138,6 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         {
             idle.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Goes on on the pool when the batch was run on a caller's thread: that caller's request, its entry committed,
-    /// goes on at once, and is not held while the writer refreshes or commits what queued up behind it.
-    /// </summary>
-    private static async ValueTask LeaveCallersThreadAsync()
-    {
-        if (t_enqueuing) await Task.Yield();
     }
 
     private async Task CommitWithRetryAsync(List<Pending> batch, List<LedgerEntry> entries)
