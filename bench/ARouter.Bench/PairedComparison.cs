@@ -9,6 +9,10 @@ namespace ARouter.Bench;
 /// VM spreads ±20 % for the same build; B/A within a round spreads ~±5 % (A against itself: 0.94–1.04), which is what
 /// makes a change of a few per cent visible. Each figure is only comparable within its round: both gateways share
 /// the cores, so the absolute CPU per request is not the one-gateway figure.
+/// With <c>--alternate</c> each round loads A alone, then B alone (the other one idle; the order turns each round):
+/// for latency, which a side-by-side run misjudges. Two loaded gateways keep both cores busy, so neither pays for
+/// waking a sleeping thread, which is most of what one caller against an idle gateway waits for: the thread pool with
+/// its spinning off read 0.82–0.91× the CPU side by side, and 1.4× the p50 alone.
 /// </summary>
 public static class PairedComparison
 {
@@ -28,21 +32,25 @@ public static class PairedComparison
             await BothAsync(wrk, scenario, a, b, options.Connections.Max(), TimeSpan.FromSeconds(options.WarmupSeconds * 8));
             foreach (var connections in options.Connections)
             {
-                var ratios = new List<(double Cpu, double Rps)>();
+                var ratios = new List<(double Cpu, double Rps, double P50)>();
                 for (var round = 1; round <= options.Rounds; round++)
                 {
-                    var (ra, rb) = await BothAsync(wrk, scenario, a, b, connections, options.Duration);
-                    ratios.Add((rb.CpuUs / ra.CpuUs, rb.Wrk.Throughput / ra.Wrk.Throughput));
-                    Console.WriteLine($"{scenario.Name} c={connections} round {round}: A {Line(ra)} | B {Line(rb)} | B/A CPU {ratios[^1].Cpu:F3} req/s {ratios[^1].Rps:F3}");
+                    var (ra, rb) = options.Alternate
+                        ? await OneAfterTheOtherAsync(wrk, scenario, a, b, connections, options.Duration, bFirst: round % 2 == 0)
+                        : await BothAsync(wrk, scenario, a, b, connections, options.Duration);
+                    ratios.Add((rb.CpuUs / ra.CpuUs, rb.Wrk.Throughput / ra.Wrk.Throughput, (double)rb.Wrk.P50Us / ra.Wrk.P50Us));
+                    Console.WriteLine($"{scenario.Name} c={connections} round {round}: A {Line(ra)} | B {Line(rb)} | B/A CPU {ratios[^1].Cpu:F3} req/s {ratios[^1].Rps:F3} p50 {ratios[^1].P50:F3}");
                     rows.Add(new JsonObject
                     {
                         ["scenario"] = scenario.Name, ["connections"] = connections, ["round"] = round, ["load_average"] = ProcStats.LoadAverage(),
                         ["a"] = Report.ToJson(ra.Wrk, ra.CpuUs, null), ["b"] = Report.ToJson(rb.Wrk, rb.CpuUs, null),
                         ["b_over_a_cpu"] = Math.Round(ratios[^1].Cpu, 3), ["b_over_a_throughput"] = Math.Round(ratios[^1].Rps, 3),
+                        ["b_over_a_p50"] = Math.Round(ratios[^1].P50, 3),
                     });
                 }
                 Console.WriteLine($"{scenario.Name} c={connections}: B/A CPU per request median {Median(ratios.Select(r => r.Cpu)):F3} " +
-                    $"(range {ratios.Min(r => r.Cpu):F3}–{ratios.Max(r => r.Cpu):F3}), req/s median {Median(ratios.Select(r => r.Rps)):F3}");
+                    $"(range {ratios.Min(r => r.Cpu):F3}–{ratios.Max(r => r.Cpu):F3}), req/s median {Median(ratios.Select(r => r.Rps)):F3}, " +
+                    $"p50 median {Median(ratios.Select(r => r.P50)):F3} (range {ratios.Min(r => r.P50):F3}–{ratios.Max(r => r.P50):F3})");
             }
         }
 
@@ -52,6 +60,7 @@ public static class PairedComparison
             ["a"] = new JsonObject { ["gateway"] = options.GatewayDll, ["env"] = Describe(options.GatewayEnv) },
             ["b"] = new JsonObject { ["gateway"] = options.CompareDll, ["env"] = Describe(options.CompareEnv) },
             ["duration_seconds"] = options.Duration.TotalSeconds,
+            ["mode"] = options.Alternate ? "alternate" : "side by side",
             ["rounds"] = rows,
         };
         Directory.CreateDirectory(options.ResultsDir);
@@ -71,6 +80,20 @@ public static class PairedComparison
         var runB = wrk.RunAsync($"http://127.0.0.1:{b.Port}{scenario.GatewayPath}", scenario.GatewayBody, b.Key, connections, duration);
         var (resultA, resultB) = (await runA, await runB);
         return (new Measured(resultA, PerRequest(ProcStats.CpuTime(a.Pid) - cpuA, resultA)), new Measured(resultB, PerRequest(ProcStats.CpuTime(b.Pid) - cpuB, resultB)));
+    }
+
+    private static async Task<(Measured A, Measured B)> OneAfterTheOtherAsync(WrkRunner wrk, Scenario scenario, GatewayProcess a, GatewayProcess b, int connections, TimeSpan duration, bool bFirst)
+    {
+        var first = await AloneAsync(wrk, scenario, bFirst ? b : a, connections, duration);
+        var second = await AloneAsync(wrk, scenario, bFirst ? a : b, connections, duration);
+        return bFirst ? (second, first) : (first, second);
+    }
+
+    private static async Task<Measured> AloneAsync(WrkRunner wrk, Scenario scenario, GatewayProcess gateway, int connections, TimeSpan duration)
+    {
+        var cpu = ProcStats.CpuTime(gateway.Pid);
+        var result = await wrk.RunAsync($"http://127.0.0.1:{gateway.Port}{scenario.GatewayPath}", scenario.GatewayBody, gateway.Key, connections, duration);
+        return new Measured(result, PerRequest(ProcStats.CpuTime(gateway.Pid) - cpu, result));
     }
 
     private static double PerRequest(TimeSpan cpu, WrkResult result) => cpu.TotalMicroseconds / Math.Max(1, result.Requests);

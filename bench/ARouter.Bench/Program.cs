@@ -154,7 +154,7 @@ internal sealed class RssSampler : IDisposable
 
 public sealed record BenchOptions(string GatewayDll, string WrkScript, string ResultsDir, TimeSpan Duration, int WarmupSeconds, int[] Connections,
     string[]? Scenarios, Dictionary<string, string> GatewayEnv, bool SkipStreams, string? AllocStacks, bool GatewayOnly,
-    string? CompareDll, Dictionary<string, string> CompareEnv, int Rounds)
+    string? CompareDll, Dictionary<string, string> CompareEnv, int Rounds, bool Alternate)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -183,7 +183,9 @@ public sealed record BenchOptions(string GatewayDll, string WrkScript, string Re
             // Paired runs (PairedComparison): this build, or the same one with --compare-env, side by side with --gateway.
             Value("--compare", "") is { Length: > 0 } compare ? Path.GetFullPath(compare) : args.Contains("--compare-env") ? gateway : null,
             EnvironmentOf("--compare-env"),
-            int.Parse(Value("--rounds", "4")));
+            int.Parse(Value("--rounds", "4")),
+            // Paired runs that load one gateway at a time (the other idle), for latency: see PairedComparison.
+            args.Contains("--alternate"));
 
         Dictionary<string, string> EnvironmentOf(string option) => args.Select((a, i) => (a, i)).Where(x => x.a == option && x.i + 1 < args.Length)
             .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
