@@ -74,22 +74,20 @@ public static class PairedComparison
 
     private static async Task<(Measured A, Measured B)> BothAsync(WrkRunner wrk, Scenario scenario, GatewayProcess a, GatewayProcess b, int connections, TimeSpan duration)
     {
-        var cpuA = ProcStats.CpuTime(a.Pid);
-        var cpuB = ProcStats.CpuTime(b.Pid);
-        var runA = wrk.RunAsync($"http://127.0.0.1:{a.Port}{scenario.GatewayPath}", scenario.GatewayBody, a.Key, connections, duration);
-        var runB = wrk.RunAsync($"http://127.0.0.1:{b.Port}{scenario.GatewayPath}", scenario.GatewayBody, b.Key, connections, duration);
-        var (resultA, resultB) = (await runA, await runB);
-        return (new Measured(resultA, PerRequest(ProcStats.CpuTime(a.Pid) - cpuA, resultA)), new Measured(resultB, PerRequest(ProcStats.CpuTime(b.Pid) - cpuB, resultB)));
+        var runA = LoadAsync(wrk, scenario, a, connections, duration);
+        var runB = LoadAsync(wrk, scenario, b, connections, duration);
+        return (await runA, await runB);
     }
 
     private static async Task<(Measured A, Measured B)> OneAfterTheOtherAsync(WrkRunner wrk, Scenario scenario, GatewayProcess a, GatewayProcess b, int connections, TimeSpan duration, bool bFirst)
     {
-        var first = await AloneAsync(wrk, scenario, bFirst ? b : a, connections, duration);
-        var second = await AloneAsync(wrk, scenario, bFirst ? a : b, connections, duration);
+        var first = await LoadAsync(wrk, scenario, bFirst ? b : a, connections, duration);
+        var second = await LoadAsync(wrk, scenario, bFirst ? a : b, connections, duration);
         return bFirst ? (second, first) : (first, second);
     }
 
-    private static async Task<Measured> AloneAsync(WrkRunner wrk, Scenario scenario, GatewayProcess gateway, int connections, TimeSpan duration)
+    /// <summary>One wrk run against one gateway, and the gateway's CPU time over it per request.</summary>
+    private static async Task<Measured> LoadAsync(WrkRunner wrk, Scenario scenario, GatewayProcess gateway, int connections, TimeSpan duration)
     {
         var cpu = ProcStats.CpuTime(gateway.Pid);
         var result = await wrk.RunAsync($"http://127.0.0.1:{gateway.Port}{scenario.GatewayPath}", scenario.GatewayBody, gateway.Key, connections, duration);

@@ -86,10 +86,7 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
         byte[] rest = Encoding.UTF8.GetBytes($"data: {Chunks[3]}\n\ndata: {Chunks[4]}\n\ndata: {UsageChunk}\n\ndata: [DONE]\n\n");
         var account = await fixture.Gateway.CreateAccountAsync(5);
         using var scope = fixture.Fakes.Scripted("openai", FakeScript.Default with { WirePieces = [burst, rest], WirePieceDelay = TimeSpan.FromSeconds(1) });
-        var fields = new Dictionary<string, object?>();
-        if (caller == CallerDialect.Gemini) fields["contents"] = new[] { new { role = "user", parts = new[] { new { text = "hi" } } } };
-        else fields["messages"] = new[] { new { role = "user", content = "hi" } };
-        using var request = DialectCalls.Request(caller, Model, DialectCalls.Body(caller, Model, true, 100, fields), true, account.Key);
+        using var request = SayHiRequest(caller, stream: true, account.Key);
         var piecesBefore = fixture.Fakes.WirePiecesStarted;
         using var response = await fixture.Gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
@@ -171,12 +168,17 @@ public sealed class StreamWireTests(GatewayWithFakes fixture) : IClassFixture<Ga
 
     private async Task<(HttpResponseMessage Response, string Body)> SayHiAsync(CallerDialect caller, bool stream, string key)
     {
+        using var request = SayHiRequest(caller, stream, key);
+        var response = await fixture.Gateway.Client.SendAsync(request);
+        return (response, await response.Content.ReadAsStringAsync());
+    }
+
+    private static HttpRequestMessage SayHiRequest(CallerDialect caller, bool stream, string key)
+    {
         var fields = new Dictionary<string, object?>();
         if (caller == CallerDialect.Gemini) fields["contents"] = new[] { new { role = "user", parts = new[] { new { text = "hi" } } } };
         else fields["messages"] = new[] { new { role = "user", content = "hi" } };
-        using var request = DialectCalls.Request(caller, Model, DialectCalls.Body(caller, Model, stream, 100, fields), stream, key);
-        var response = await fixture.Gateway.Client.SendAsync(request);
-        return (response, await response.Content.ReadAsStringAsync());
+        return DialectCalls.Request(caller, Model, DialectCalls.Body(caller, Model, stream, 100, fields), stream, key);
     }
 
     /// <summary>The stream's bytes cut inside each event: in an escape, between a surrogate pair's escapes, inside 中.</summary>
