@@ -81,9 +81,12 @@ internal static class RedisReservationScripts
         """;
 
     /// <summary>
-    /// ARGV: id, cost, keyId, key limit, lease ms. The hold becomes the charge (capped at what the account and the
-    /// key have left besides the other holds; at the hold itself when the balance is not known) and stays until
-    /// the charge is committed. Returns the charge.
+    /// ARGV: id, cost, keyId, key limit, lease ms. The hold becomes the charge and stays until the charge is
+    /// committed. Returns the charge. A cost within the hold is charged in full: the hold was granted against the
+    /// balance. Only what it costs beyond the hold is capped at what the account and the key have left besides the
+    /// other holds (nothing beyond when the balance is not known). That room can read low for a moment — a balance
+    /// committed by another instance may already include a charge whose hold is still here, until its own commit
+    /// message arrives — so it never cuts into the hold itself.
     /// </summary>
     public const string Settle = Prelude + """
         local id, cost, keyId, limit, leaseMs = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
@@ -96,8 +99,10 @@ internal static class RedisReservationScripts
         if limit ~= '' then used = redis.call('HGET', known, 'used:' .. keyId) end
         if balance and (limit == '' or used) then
           local held, keyHeld = sums(id, keyId)
-          charge = math.min(charge, math.max(tonumber(balance) - held, 0))
-          if used then charge = math.min(charge, math.max(tonumber(limit) - tonumber(used) - keyHeld, 0)) end
+          local room = math.max(tonumber(balance) - held, 0)
+          if used then room = math.min(room, math.max(tonumber(limit) - tonumber(used) - keyHeld, 0)) end
+          if own then room = math.max(room, own) end
+          charge = math.min(charge, room)
         elseif own then
           charge = math.min(charge, own)
         end
