@@ -79,23 +79,26 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
         // The caller is shown this charge as usage.cost only once it is committed, however long the database takes:
         // a cost a client has seen must survive a crash. WaitAsync drops its timer as soon as the write commits (a
         // Task.Delay kept one alive for the full 10 s per request); a slower commit is logged, and still waited for.
+        AppliedEntry applied = default;
         try
         {
             try
             {
-                await write.WaitAsync(DurableWait);
+                applied = await write.WaitAsync(DurableWait);
             }
             catch (TimeoutException)
             {
                 Log.LedgerSlow(logger, reservation.GenerationId);
-                await write;
+                applied = await write;
             }
         }
         catch (Exception) when (write.IsFaulted)
         {
             // Only a write after shutdown can fault (the batch loop retries forever); the writer has logged why.
         }
-        return charge;
+        // The database caps the charge at the balance it holds, which another instance without Redis may have lowered meanwhile.
+        // Not applied means the generation was already charged (a retried commit) or the account is gone: the settled amount stands.
+        return applied.Applied ? applied.Entry.AmountNanos : charge;
     }
 
     internal void Release(Reservation reservation, GenerationRecord? generation)

@@ -171,6 +171,25 @@ public abstract class LedgerTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_settle_returns_what_the_database_charged_when_it_capped_the_charge_at_the_balance()
+    {
+        var (account, key) = await AccountAsync(1_500);
+        // Without Redis a second process does not see this one's hold: both hold 1_000 of the 1_500.
+        var (_, _, otherLedger) = await OpenAsync();
+        var first = Ids.NewGenerationId();
+        var second = Ids.NewGenerationId();
+        var held = (await _ledger.ReserveAsync(account, key, first, 1_000, default)).Reservation!;
+        var heldElsewhere = (await otherLedger.ReserveAsync(account, key, second, 1_000, default)).Reservation!;
+
+        Assert.Equal(1_000, await held.SettleAsync(1_000, Generation(first, account, key)));
+        // The database has 500 left and charges that: the caller is shown the 500, not the 1_000 this process expected.
+        Assert.Equal(500, await heldElsewhere.SettleAsync(1_000, Generation(second, account, key)));
+        var charges = (await _store.ListTransactionsAsync(account, null, 10, default)).Where(t => t.Type == TransactionType.Charge);
+        Assert.Equal(-500, Assert.Single(charges, t => t.GenerationId == second).AmountNanos);
+        Assert.Equal(0, await _store.GetBalanceAsync(account, default));
+    }
+
+    [StoreFact]
     public async Task Two_gateway_processes_settling_against_one_account_never_overdraw_and_charge_each_generation_once()
     {
         var (account, key) = await AccountAsync(10_000);
