@@ -13,7 +13,7 @@ public sealed record TokenizerOptions
     /// Load the o200k vocabulary on a background thread at start-up rather than on the first exact count. Off by
     /// default: a gateway whose providers report usage and whose callers have credit to spare never needs it (~40 MB).
     /// </summary>
-    public bool WarmUp { get; init; }
+    public bool WarmUp { get; set; }
 }
 
 /// <summary>

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using ARouter.Observability;
 using ARouter.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -22,13 +25,21 @@ public static class DashboardSetup
     public const string AccountPolicy = "dashboard-account";
     public const string OperatorPolicy = "dashboard-operator";
 
+    /// <summary>
+    /// False in an ahead-of-time compiled build (<c>-p:PublishAot=true</c>), whose compiler then leaves the pages out:
+    /// Razor Pages need the JIT. Everything else of the gateway is the same there.
+    /// </summary>
+    [FeatureGuard(typeof(RequiresDynamicCodeAttribute))]
+    public static bool IsSupported => RuntimeFeature.IsDynamicCodeSupported;
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Razor Pages are added only where the JIT runs (IsSupported), and the JIT build is not trimmed.")]
     public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection("ARouter:Dashboard");
         services.Configure<DashboardOptions>(section);
         services.AddSingleton<PasswordLogins>();
         var options = section.Get<DashboardOptions>() ?? new DashboardOptions();
-        if (!options.Enabled) return services;
+        if (!options.Enabled || !IsSupported) return services;
 
         // Page handlers' arguments (passwords, provider keys, the admin token) are logged at Trace by MVC: never let them through.
         // The exact category, so that it wins over any broader level an operator configures; at Warning, so a page view
@@ -87,6 +98,11 @@ public static class DashboardSetup
     {
         var options = app.Configuration.GetSection("ARouter:Dashboard").Get<DashboardOptions>() ?? new DashboardOptions();
         if (!options.Enabled) return;
+        if (!IsSupported)
+        {
+            Log.DashboardNotInThisBuild(app.Logger);
+            return;
+        }
         app.MapRazorPages();
         DashboardAssets.Map(app);
     }

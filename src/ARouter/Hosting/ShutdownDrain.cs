@@ -7,7 +7,7 @@ namespace ARouter.Hosting;
 public sealed record ShutdownOptions
 {
     /// <summary>In-flight requests and streams get this long after SIGTERM; a stream still running then is ended with an error event.</summary>
-    public double DrainSeconds { get; init; } = 25;
+    public double DrainSeconds { get; set; } = 25;
 
     /// <summary>Time after the drain for the last settles and the ledger flush, before the host stops waiting for the server.</summary>
     public static readonly TimeSpan SettleMargin = TimeSpan.FromSeconds(5);

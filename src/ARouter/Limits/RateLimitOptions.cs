@@ -6,6 +6,6 @@ namespace ARouter.Limits;
 /// </summary>
 public sealed record RateLimitOptions
 {
-    public int DefaultRequests { get; init; } = 600;
-    public int DefaultIntervalSeconds { get; init; } = 60;
+    public int DefaultRequests { get; set; } = 600;
+    public int DefaultIntervalSeconds { get; set; } = 60;
 }

@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(4002, LogLevel.Warning, "Reservation for account {AccountId} refused: its balance kept changing while being read ({Attempts} attempts)")]
     public static partial void ReservationContended(ILogger logger, string accountId, int attempts);
+
+    [LoggerMessage(5000, LogLevel.Warning, "The dashboard is not part of this ahead-of-time compiled build (Razor Pages need the JIT); the API is served as usual")]
+    public static partial void DashboardNotInThisBuild(ILogger logger);
 }

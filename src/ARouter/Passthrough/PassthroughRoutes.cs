@@ -41,11 +41,12 @@ public static class PassthroughRoutes
         var slugs = app.ServiceProvider.GetRequiredService<ModelCatalog>().Providers.Select(p => p.Slug)
             .Where(s => !GatewaySegments.Contains(s)).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-        var providerRoute = RoutePatternFactory.Parse("/{provider}/{**path}", defaults: null, parameterPolicies: new { provider = new SegmentConstraint(s => slugs.Contains(s)) });
+        var providerRoute = RoutePatternFactory.Parse("/{provider}/{**path}", defaults: null, parameterPolicies: new RouteValueDictionary { ["provider"] = new SegmentConstraint(s => slugs.Contains(s)) });
         app.Map(providerRoute, GatewayEndpoint.Keyed(CallerDialect.OpenAi,
             r => r.Http.RequestServices.GetRequiredService<PassthroughEndpoint>().HandleAsync(r))).WithMetadata(new HttpMethodMetadata(Methods));
 
-        var otherRoute = RoutePatternFactory.Parse("/{segment}/{**path}", defaults: null, parameterPolicies: new { segment = new SegmentConstraint(s => !slugs.Contains(s) && !GatewaySegments.Contains(s)) });
+        var otherRoute = RoutePatternFactory.Parse("/{segment}/{**path}", defaults: null,
+            parameterPolicies: new RouteValueDictionary { ["segment"] = new SegmentConstraint(s => !slugs.Contains(s) && !GatewaySegments.Contains(s)) });
         app.Map(otherRoute, http => UnknownProviderAsync(http, slugs));
     }
 

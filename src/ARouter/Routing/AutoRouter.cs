@@ -9,14 +9,14 @@ namespace ARouter.Routing;
 public sealed record AutoOptions
 {
     /// <summary>Comma-separated pool in order of preference; empty means <see cref="AutoRouter.DefaultPool"/>.</summary>
-    public string? Models { get; init; }
+    public string? Models { get; set; }
     /// <summary>
     /// <c>preference</c> (pool order), <c>cheapest</c> (lowest prompt + completion list price first) or <c>fastest</c>
     /// (lowest observed time to first token first). Under each, models whose provider looks unhealthy are tried last.
     /// </summary>
-    public string Policy { get; init; } = "preference";
+    public string Policy { get; set; } = "preference";
     /// <summary>How many models are tried, as a fallback list, before giving up.</summary>
-    public int Candidates { get; init; } = 3;
+    public int Candidates { get; set; } = 3;
 }
 
 /// <summary>

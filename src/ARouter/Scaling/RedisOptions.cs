@@ -11,13 +11,13 @@ public sealed record RedisOptions
 {
     public const string EnvironmentVariable = "AROUTER_REDIS";
 
-    public int ConnectTimeoutMs { get; init; } = 2_000;
-    public int OperationTimeoutMs { get; init; } = 1_000;
-    public int RetryAfterFailureMs { get; init; } = 1_000;
+    public int ConnectTimeoutMs { get; set; } = 2_000;
+    public int OperationTimeoutMs { get; set; } = 1_000;
+    public int RetryAfterFailureMs { get; set; } = 1_000;
     /// <summary>A hold not renewed for this long is dropped: a crashed instance strands nothing for longer.</summary>
-    public int ReservationLeaseSeconds { get; init; } = 30;
+    public int ReservationLeaseSeconds { get; set; } = 30;
     /// <summary>How long Redis may keep a balance read from the database before it is read again (credit added by the CLI shows up within this).</summary>
-    public int KnownBalanceMs { get; init; } = 2_000;
+    public int KnownBalanceMs { get; set; } = 2_000;
     /// <summary>Prefix of every key and channel, so several gateways can share one Redis.</summary>
-    public string Prefix { get; init; } = "arouter:";
+    public string Prefix { get; set; } = "arouter:";
 }

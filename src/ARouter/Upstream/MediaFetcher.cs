@@ -8,10 +8,10 @@ namespace ARouter.Upstream;
 /// <summary>Limits for media the gateway downloads on a caller's behalf (<c>ARouter:Media</c>).</summary>
 public sealed record MediaOptions
 {
-    public long MaxBytes { get; init; } = 20 * 1024 * 1024;
-    public double TimeoutSeconds { get; init; } = 10;
+    public long MaxBytes { get; set; } = 20 * 1024 * 1024;
+    public double TimeoutSeconds { get; set; } = 10;
     /// <summary>For gateways on a private network that must fetch from intranet hosts. Off by default.</summary>
-    public bool AllowPrivateAddresses { get; init; }
+    public bool AllowPrivateAddresses { get; set; }
 }
 
 /// <summary>

@@ -13,21 +13,21 @@ namespace ARouter.Upstream;
 public sealed record HealthOptions
 {
     /// <summary>Share of failed calls in the sampling window that opens the circuit.</summary>
-    public double FailureRatio { get; init; } = 0.5;
+    public double FailureRatio { get; set; } = 0.5;
     /// <summary>Calls needed in the window before the ratio counts.</summary>
-    public int MinimumThroughput { get; init; } = 10;
-    public double SamplingSeconds { get; init; } = 30;
+    public int MinimumThroughput { get; set; } = 10;
+    public double SamplingSeconds { get; set; } = 30;
     /// <summary>How long a sick provider is skipped before one probe call is let through.</summary>
-    public double BreakSeconds { get; init; } = 15;
+    public double BreakSeconds { get; set; } = 15;
 
     /// <summary>How many of the latest calls the observed error ratio is taken over (at most 64).</summary>
-    public int ErrorWindow { get; init; } = 20;
+    public int ErrorWindow { get; set; } = 20;
     /// <summary>Calls needed before the observed error ratio counts.</summary>
-    public int MinimumSamples { get; init; } = 5;
+    public int MinimumSamples { get; set; } = 5;
     /// <summary>An observed error ratio at or above this makes <c>auto</c> and <c>sort</c> try the provider last.</summary>
-    public double AvoidErrorRatio { get; init; } = 0.5;
+    public double AvoidErrorRatio { get; set; } = 0.5;
     /// <summary>Weight of the newest measurement in the moving averages of latency and throughput.</summary>
-    public double EwmaWeight { get; init; } = 0.2;
+    public double EwmaWeight { get; set; } = 0.2;
 }
 
 /// <summary>What one attempt to get a provider's response headers came to.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -72,7 +73,7 @@ public static partial class UpstreamErrorMapper
             };
         }
         if (root.TryGetProperty("error", out var error) && error.ValueKind is JsonValueKind.Object or JsonValueKind.String && !root.TryGetProperty("choices", out _))
-            return new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{provider}' reported an error: {ExtractMessage(JsonSerializer.SerializeToUtf8Bytes(root)) ?? "no message"}");
+            return new GatewayError(ErrorStage.UpstreamFailed, 502, $"Provider '{provider}' reported an error: {ExtractMessage(JsonMarshal.GetRawUtf8Value(root)) ?? "no message"}");
         return null;
     }
 

@@ -7,20 +7,20 @@ namespace ARouter.Upstream;
 /// </summary>
 public sealed record UpstreamOptions
 {
-    public double ConnectTimeoutSeconds { get; init; } = 10;
+    public double ConnectTimeoutSeconds { get; set; } = 10;
     /// <summary>Until response headers arrive, and for a stream until its first event; for a non-streamed completion that is the whole generation.</summary>
-    public double FirstByteTimeoutSeconds { get; init; } = 600;
+    public double FirstByteTimeoutSeconds { get; set; } = 600;
     /// <summary>Longest silence allowed between two stream events (and while a non-streamed body is read).</summary>
-    public double StreamIdleTimeoutSeconds { get; init; } = 300;
+    public double StreamIdleTimeoutSeconds { get; set; } = 300;
     /// <summary>Longest a whole upstream call may take, stream included; 0 means no limit.</summary>
-    public double TotalTimeoutSeconds { get; init; } = 1800;
+    public double TotalTimeoutSeconds { get; set; } = 1800;
     /// <summary>Largest non-streamed upstream body the gateway will read.</summary>
-    public int MaxResponseBytes { get; init; } = 64 * 1024 * 1024;
+    public int MaxResponseBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>Timeouts for one provider, by slug (case-insensitive); a field left out keeps the default above.</summary>
-    public Dictionary<string, ProviderTimeoutOptions> Providers { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, ProviderTimeoutOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public RetryOptions Retry { get; init; } = new();
+    public RetryOptions Retry { get; set; } = new();
 
     /// <summary>The timeouts that apply to <paramref name="provider"/>.</summary>
     public UpstreamTimeouts TimeoutsFor(string provider)
@@ -41,10 +41,10 @@ public sealed record UpstreamOptions
 /// <summary>One provider's own timeouts (<c>ARouter:Upstream:Providers:{slug}</c>); null keeps the default.</summary>
 public sealed record ProviderTimeoutOptions
 {
-    public double? ConnectTimeoutSeconds { get; init; }
-    public double? FirstByteTimeoutSeconds { get; init; }
-    public double? StreamIdleTimeoutSeconds { get; init; }
-    public double? TotalTimeoutSeconds { get; init; }
+    public double? ConnectTimeoutSeconds { get; set; }
+    public double? FirstByteTimeoutSeconds { get; set; }
+    public double? StreamIdleTimeoutSeconds { get; set; }
+    public double? TotalTimeoutSeconds { get; set; }
 }
 
 /// <summary>The timeouts of one upstream call; <see cref="Timeout.InfiniteTimeSpan"/> where there is none.</summary>
@@ -57,13 +57,13 @@ public sealed record UpstreamTimeouts(TimeSpan Connect, TimeSpan FirstByte, Time
 /// </summary>
 public sealed record RetryOptions
 {
-    public bool Enabled { get; init; } = true;
+    public bool Enabled { get; set; } = true;
     /// <summary>The pause before the retry, ±25 % jitter.</summary>
-    public double BackoffMilliseconds { get; init; } = 250;
+    public double BackoffMilliseconds { get; set; } = 250;
     /// <summary>A 429 is retried only when its Retry-After is at most this (longer waits are the caller's choice).</summary>
-    public double MaxRetryAfterSeconds { get; init; } = 2;
+    public double MaxRetryAfterSeconds { get; set; } = 2;
     /// <summary>Retries may be at most this share of a provider's requests (in %), over time.</summary>
-    public double BudgetPercent { get; init; } = 10;
+    public double BudgetPercent { get; set; } = 10;
     /// <summary>Retries the budget holds at most (and starts with), so a quiet provider can still be retried.</summary>
-    public int BudgetBurst { get; init; } = 10;
+    public int BudgetBurst { get; set; } = 10;
 }
