@@ -29,7 +29,9 @@ public sealed class GatewayProcess : IAsyncDisposable
         var adminToken = Convert.ToHexString(Guid.NewGuid().ToByteArray());
         var logFile = Path.Combine(workDir, "gateway.log");
         // exec keeps the pid, so /proc/<pid> is the gateway itself; its log goes to a file, as a service's would.
-        var start = new ProcessStartInfo("/bin/sh", ["-c", $"exec dotnet '{gatewayDll}' serve --urls http://127.0.0.1:{port} > '{logFile}' 2>&1"])
+        // A .dll runs on dotnet; anything else is a native (ahead-of-time compiled) arouter.
+        var command = gatewayDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? $"dotnet '{gatewayDll}'" : $"'{gatewayDll}'";
+        var start = new ProcessStartInfo("/bin/sh", ["-c", $"exec {command} serve --urls http://127.0.0.1:{port} > '{logFile}' 2>&1"])
         {
             WorkingDirectory = workDir,
             UseShellExecute = false,

@@ -30,9 +30,11 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <param name="listen">The <c>serve</c> options that say where to listen; by default a free port on 127.0.0.1.</param>
-    public static async Task<GatewayProcess> StartAsync(string databasePath, IReadOnlyDictionary<string, string?> environment, string[]? listen = null)
+    /// <param name="executable">A native (ahead-of-time compiled) <c>arouter</c> to run instead of the built <c>arouter.dll</c>.</param>
+    public static async Task<GatewayProcess> StartAsync(string databasePath, IReadOnlyDictionary<string, string?> environment, string[]? listen = null, string? executable = null)
     {
-        var start = new ProcessStartInfo(DotnetHost(), [Path.Combine(AppContext.BaseDirectory, "arouter.dll"), "serve", .. listen ?? ["--urls", "http://127.0.0.1:0"]])
+        string[] serve = ["serve", .. listen ?? ["--urls", "http://127.0.0.1:0"]];
+        var start = new ProcessStartInfo(executable ?? DotnetHost(), executable is null ? [Path.Combine(AppContext.BaseDirectory, "arouter.dll"), .. serve] : serve)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

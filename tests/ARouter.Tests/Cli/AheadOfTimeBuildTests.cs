@@ -1,0 +1,116 @@
+using System.ClientModel;
+using System.Net;
+using System.Text.Json;
+using Anthropic;
+using Anthropic.Models.Messages;
+using ARouter.Tests.FakeUpstream;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace ARouter.Tests.Cli;
+
+/// <summary>
+/// The ahead-of-time compiled <c>arouter serve</c>, configured through its environment, against the fake providers:
+/// what the JIT build's tests prove in-process holds for the native binary too (its JSON, configuration binding and
+/// codecs are compiled differently), and it says plainly that it has no dashboard.
+/// </summary>
+public sealed class AheadOfTimeBuildTests(AheadOfTimeBuild build) : IClassFixture<AheadOfTimeBuild>, IAsyncLifetime
+{
+    private const string Claude = "anthropic/claude-sonnet-4.6";
+    private const string Gemini = "google/gemini-2.5-flash";
+    private const string DeepSeek = "deepseek/deepseek-chat";
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "arouter-tests", "aot-run-" + Guid.NewGuid().ToString("n"));
+    private FakeProviders _fakes = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _fakes = await FakeProviders.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _fakes.DisposeAsync();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    private Task<GatewayProcess> StartAsync(params (string Name, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string?>(_fakes.GatewayConfiguration());
+        foreach (var (name, value) in settings) environment[name] = value;
+        return GatewayProcess.StartAsync(Path.Combine(_directory, "arouter.db"), environment, executable: build.Executable);
+    }
+
+    [NeedsClangFact]
+    public async Task Every_dialect_streamed_or_not_and_passthrough_answer_and_each_is_charged_once()
+    {
+        await using var gateway = await StartAsync();
+        var account = await gateway.CreateAccountAsync(5);
+        var v1 = new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseAddress, "/v1") };
+
+        var openAi = await new ChatClient(Claude, new ApiKeyCredential(account.Key), v1).CompleteChatAsync([new UserChatMessage("Say hello.")]);
+        Assert.Equal(FakeScript.Default.Reply, openAi.Value.Content[0].Text);
+        var streamed = "";
+        await foreach (var update in new ChatClient(DeepSeek, new ApiKeyCredential(account.Key), v1).CompleteChatStreamingAsync([new UserChatMessage("Say hello.")]))
+            foreach (var part in update.ContentUpdate) streamed += part.Text;
+        Assert.Equal(FakeScript.Default.Reply, streamed);
+
+        var anthropic = new AnthropicClient { ApiKey = account.Key, BaseUrl = gateway.BaseAddress.ToString().TrimEnd('/') };
+        var message = await anthropic.Messages.CreateStreaming(new MessageCreateParams { Model = Gemini, MaxTokens = 100, Messages = [new UserMessageParam("Say hello.")] }).Aggregate();
+        Assert.True(message.Content[0].TryPickText(out var text));
+        Assert.Equal(FakeScript.Default.Reply, text!.Text);
+
+        using (var gemini = new HttpRequestMessage(HttpMethod.Post, $"/v1beta/models/{DeepSeek}:generateContent")
+        {
+            Content = new StringContent("""{"contents":[{"role":"user","parts":[{"text":"Say hello."}]}]}""", System.Text.Encoding.UTF8, "application/json"),
+        })
+        {
+            gemini.Headers.Add("x-goog-api-key", account.Key);
+            using var response = await gateway.Client.SendAsync(gemini);
+            var root = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(FakeScript.Default.Reply, root.GetProperty("candidates")[0].GetProperty("content").GetProperty("parts")[0].GetProperty("text").GetString());
+        }
+
+        using (var passthrough = new HttpRequestMessage(HttpMethod.Post, "/deepseek/chat/completions")
+        {
+            Content = new StringContent("""{"model":"deepseek-chat","messages":[{"role":"user","content":"Say hello."}]}""", System.Text.Encoding.UTF8, "application/json"),
+        })
+        {
+            passthrough.Headers.Authorization = new("Bearer", account.Key);
+            using var response = await gateway.Client.SendAsync(passthrough);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains(FakeScript.Default.Reply, await response.Content.ReadAsStringAsync());
+        }
+
+        var (status, transactions) = await gateway.GetJsonAsync("/api/v1/transactions", account.Key);
+        Assert.Equal(200, status);
+        var charges = transactions.GetProperty("data").EnumerateArray().Where(t => t.GetProperty("type").GetString() == "charge").ToList();
+        Assert.Equal(5, charges.Count);
+        Assert.Equal(5, charges.Select(c => c.GetProperty("generation_id").GetString()).Distinct().Count());
+        var (_, balance) = await gateway.GetJsonAsync("/api/v1/balance", account.Key);
+        Assert.Equal(5 + charges.Sum(c => c.GetProperty("amount").GetDecimal()), balance.GetProperty("data").GetProperty("balance").GetDecimal());
+    }
+
+    [NeedsClangFact]
+    public async Task Settings_from_the_environment_reach_it_and_it_says_it_has_no_dashboard()
+    {
+        await using var gateway = await StartAsync(("AROUTER__LIMITS__DEFAULTREQUESTS", "2"), ("AROUTER__LIMITS__DEFAULTINTERVALSECONDS", "600"));
+        var account = await gateway.CreateAccountAsync(5);
+
+        var statuses = new List<(int Status, string Limit)>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/balance");
+            request.Headers.Authorization = new("Bearer", account.Key);
+            using var response = await gateway.Client.SendAsync(request);
+            statuses.Add(((int)response.StatusCode, response.Headers.GetValues("X-RateLimit-Limit").Single()));
+        }
+        Assert.Equal([(200, "2"), (200, "2"), (429, "2")], statuses);
+
+        using var page = await gateway.Client.GetAsync("/signin");
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        Assert.Contains("The dashboard is not part of this ahead-of-time compiled build", gateway.Output);
+    }
+}
