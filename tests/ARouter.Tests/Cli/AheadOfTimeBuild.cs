@@ -55,3 +55,10 @@ public sealed class AheadOfTimeBuild : IAsyncLifetime
 }
 
 public sealed class NeedsClangFactAttribute() : NeedsBinaryFactAttribute(AheadOfTimeBuild.Clang, "clang");
+
+/// <summary>Also needs the servers a multi-instance deployment runs on (Debian's postgresql and redis-server).</summary>
+public sealed class NeedsClangPostgresAndRedisFactAttribute : FactAttribute
+{
+    public NeedsClangPostgresAndRedisFactAttribute() =>
+        Skip = ExternalBinary.SkipReason(AheadOfTimeBuild.Clang, "clang") ?? PostgresCluster.SkipReason ?? ExternalBinary.SkipReason(RedisServer.Binary, "redis-server");
+}

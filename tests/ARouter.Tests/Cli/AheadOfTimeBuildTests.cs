@@ -4,6 +4,7 @@ using System.Text.Json;
 using Anthropic;
 using Anthropic.Models.Messages;
 using ARouter.Tests.FakeUpstream;
+using ARouter.Tests.Infrastructure;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -112,5 +113,28 @@ public sealed class AheadOfTimeBuildTests(AheadOfTimeBuild build) : IClassFixtur
         using var page = await gateway.Client.GetAsync("/signin");
         Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
         Assert.Contains("The dashboard is not part of this ahead-of-time compiled build", gateway.Output);
+    }
+
+    [NeedsClangPostgresAndRedisFact]
+    public async Task On_PostgreSQL_with_Redis_it_holds_and_charges_through_both()
+    {
+        await using var database = await TestDatabase.CreateAsync(StoreEngine.Postgres);
+        await using var redis = await RedisServer.StartAsync();
+        await using var gateway = await StartAsync(("AROUTER_DATABASE", database.ConnectionString), ("AROUTER_SECRETS_KEY", TestDatabase.SecretsKey),
+            ("AROUTER_REDIS", redis.Configuration));
+        Assert.Contains("database postgres", gateway.Output);
+        var account = await gateway.CreateAccountAsync(5);
+
+        var sdk = new ChatClient(DeepSeek, new ApiKeyCredential(account.Key), new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseAddress, "/v1") });
+        Assert.Equal(FakeScript.Default.Reply, (await sdk.CompleteChatAsync([new UserChatMessage("Say hello.")])).Value.Content[0].Text);
+        await foreach (var _ in sdk.CompleteChatStreamingAsync([new UserChatMessage("Say hello.")])) { }
+
+        using var ready = await gateway.Client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var (_, transactions) = await gateway.GetJsonAsync("/api/v1/transactions", account.Key);
+        var charged = transactions.GetProperty("data").EnumerateArray().Where(t => t.GetProperty("type").GetString() == "charge").Sum(t => t.GetProperty("amount").GetDecimal());
+        Assert.Equal(2, transactions.GetProperty("data").EnumerateArray().Count(t => t.GetProperty("type").GetString() == "charge"));
+        var (_, balance) = await gateway.GetJsonAsync("/api/v1/balance", account.Key);
+        Assert.Equal(5 + charged, balance.GetProperty("data").GetProperty("balance").GetDecimal());
     }
 }
