@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(3000, LogLevel.Information, "ARouter listening; database {DatabaseKind}; {ProviderCount} providers with keys: {Providers}")]
     public static partial void Started(ILogger logger, string databaseKind, int providerCount, string providers);
 
+    [LoggerMessage(3001, LogLevel.Warning, "The dashboard is not part of this ahead-of-time compiled build (Razor Pages need the JIT); the API is served as usual")]
+    public static partial void DashboardNotInThisBuild(ILogger logger);
+
     [LoggerMessage(4000, LogLevel.Warning, "Redis unavailable ({Reason}): rate limits are per process and credit reservations are refused until it is back")]
     public static partial void RedisUnavailable(ILogger logger, string reason);
 
@@ -52,7 +55,4 @@ internal static partial class Log
 
     [LoggerMessage(4002, LogLevel.Warning, "Reservation for account {AccountId} refused: its balance kept changing while being read ({Attempts} attempts)")]
     public static partial void ReservationContended(ILogger logger, string accountId, int attempts);
-
-    [LoggerMessage(5000, LogLevel.Warning, "The dashboard is not part of this ahead-of-time compiled build (Razor Pages need the JIT); the API is served as usual")]
-    public static partial void DashboardNotInThisBuild(ILogger logger);
 }
