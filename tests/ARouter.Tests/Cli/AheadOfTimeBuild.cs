@@ -6,11 +6,13 @@ namespace ARouter.Tests.Cli;
 /// <summary>
 /// <c>arouter</c> published ahead of time (<c>dotnet publish -c Release -r linux-x64 -p:PublishAot=true</c>, as the
 /// README says), once per test run, into a temporary directory — or the one <c>AROUTER_TEST_AOT_BINARY</c> names. The
-/// native compiler links with clang (Debian package <c>clang</c>, which <c>.ci/run</c> installs).
+/// native compiler links with clang against the system zlib (Debian packages <c>clang</c> and <c>zlib1g-dev</c>, which
+/// <c>.ci/run</c> installs).
 /// </summary>
 public sealed class AheadOfTimeBuild : IAsyncLifetime
 {
-    public static readonly string? Clang = ExternalBinary.Find("clang", "/usr/bin/clang");
+    /// <summary>clang, when the system zlib it links against is there too.</summary>
+    public static readonly string? Clang = ExternalBinary.Find("libz.so", "/usr/lib/x86_64-linux-gnu/libz.so", "/usr/lib/aarch64-linux-gnu/libz.so", "/usr/lib64/libz.so") is null ? null : ExternalBinary.Find("clang", "/usr/bin/clang");
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "arouter-tests", "aot-" + Guid.NewGuid().ToString("n"));
 
@@ -54,11 +56,11 @@ public sealed class AheadOfTimeBuild : IAsyncLifetime
     }
 }
 
-public sealed class NeedsClangFactAttribute() : NeedsBinaryFactAttribute(AheadOfTimeBuild.Clang, "clang");
+public sealed class NeedsClangFactAttribute() : NeedsBinaryFactAttribute(AheadOfTimeBuild.Clang, "clang zlib1g-dev");
 
 /// <summary>Also needs the servers a multi-instance deployment runs on (Debian's postgresql and redis-server).</summary>
 public sealed class NeedsClangPostgresAndRedisFactAttribute : FactAttribute
 {
     public NeedsClangPostgresAndRedisFactAttribute() =>
-        Skip = ExternalBinary.SkipReason(AheadOfTimeBuild.Clang, "clang") ?? PostgresCluster.SkipReason ?? ExternalBinary.SkipReason(RedisServer.Binary, "redis-server");
+        Skip = ExternalBinary.SkipReason(AheadOfTimeBuild.Clang, "clang zlib1g-dev") ?? PostgresCluster.SkipReason ?? ExternalBinary.SkipReason(RedisServer.Binary, "redis-server");
 }
