@@ -51,6 +51,22 @@ public sealed class GatewayAppOptionsTests
         Assert.All(expected, e => Assert.Equal(e.Value, Read(options, e.Path[(section.Length + 1)..])));
     }
 
+    [Fact]
+    public void Per_provider_settings_match_the_provider_in_any_case_as_environment_variables_spell_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ARouter:Passthrough:ProviderReservationUsd:DEEPSEEK"] = "0.75",
+            ["ARouter:Upstream:Providers:DEEPSEEK:TotalTimeoutSeconds"] = "42",
+        }).Build();
+        var services = new ServiceCollection();
+        GatewayApp.AddServices(services, configuration);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal(0.75m, provider.GetRequiredService<IOptions<PassthroughOptions>>().Value.ReservationUsdFor("deepseek"));
+        Assert.Equal(TimeSpan.FromSeconds(42), provider.GetRequiredService<IOptions<UpstreamOptions>>().Value.TimeoutsFor("deepseek").Total);
+    }
+
     /// <summary>For each settable property: a value unlike its default, as configuration text, and what it should read back as.</summary>
     private static void Plan(Type type, string prefix, Dictionary<string, string?> settings, List<(string, object?)> expected)
     {
