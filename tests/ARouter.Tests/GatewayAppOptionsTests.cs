@@ -42,11 +42,9 @@ public sealed class GatewayAppOptionsTests
         Plan(optionsType, section, settings, expected);
         Assert.NotEmpty(expected);
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection();
-        GatewayApp.AddServices(services, configuration);
-        using var provider = services.BuildServiceProvider();
-        var options = ((IOptions<object>)Activator.CreateInstance(typeof(Unwrap<>).MakeGenericType(optionsType), provider)!).Value;
+        using var provider = Gateway(settings);
+        var bound = provider.GetRequiredService(typeof(IOptions<>).MakeGenericType(optionsType));
+        var options = bound.GetType().GetProperty(nameof(IOptions<object>.Value))!.GetValue(bound);
 
         Assert.All(expected, e => Assert.Equal(e.Value, Read(options, e.Path[(section.Length + 1)..])));
     }
@@ -54,14 +52,11 @@ public sealed class GatewayAppOptionsTests
     [Fact]
     public void Per_provider_settings_match_the_provider_in_any_case_as_environment_variables_spell_it()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        using var provider = Gateway(new Dictionary<string, string?>
         {
             ["ARouter:Passthrough:ProviderReservationUsd:DEEPSEEK"] = "0.75",
             ["ARouter:Upstream:Providers:DEEPSEEK:TotalTimeoutSeconds"] = "42",
-        }).Build();
-        var services = new ServiceCollection();
-        GatewayApp.AddServices(services, configuration);
-        using var provider = services.BuildServiceProvider();
+        });
 
         Assert.Equal(0.75m, provider.GetRequiredService<IOptions<PassthroughOptions>>().Value.ReservationUsdFor("deepseek"));
         Assert.Equal(TimeSpan.FromSeconds(42), provider.GetRequiredService<IOptions<UpstreamOptions>>().Value.TimeoutsFor("deepseek").Total);
@@ -117,8 +112,11 @@ public sealed class GatewayAppOptionsTests
         return target;
     }
 
-    private sealed class Unwrap<T>(IServiceProvider provider) : IOptions<object> where T : class
+    /// <summary>The gateway's services as <see cref="GatewayApp.AddServices"/> registers them, over these settings.</summary>
+    private static ServiceProvider Gateway(Dictionary<string, string?> settings)
     {
-        public object Value => provider.GetRequiredService<IOptions<T>>().Value;
+        var services = new ServiceCollection();
+        GatewayApp.AddServices(services, new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        return services.BuildServiceProvider();
     }
 }

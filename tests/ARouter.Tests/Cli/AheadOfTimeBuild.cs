@@ -21,7 +21,7 @@ public sealed class AheadOfTimeBuild : IAsyncLifetime
 
     public string Executable => Prebuilt ?? PublishedExecutable(_directory);
 
-    public static string PublishedExecutable(string artifacts) => Path.Combine(artifacts, "publish", "ARouter", "release_linux-x64", "arouter");
+    private static string PublishedExecutable(string artifacts) => Path.Combine(artifacts, "publish", "ARouter", "release_linux-x64", "arouter");
 
     public async Task InitializeAsync()
     {

@@ -85,13 +85,7 @@ public sealed class AheadOfTimeBuildTests(AheadOfTimeBuild build) : IClassFixtur
             Assert.Contains(FakeScript.Default.Reply, await response.Content.ReadAsStringAsync());
         }
 
-        var (status, transactions) = await gateway.GetJsonAsync("/api/v1/transactions", account.Key);
-        Assert.Equal(200, status);
-        var charges = transactions.GetProperty("data").EnumerateArray().Where(t => t.GetProperty("type").GetString() == "charge").ToList();
-        Assert.Equal(5, charges.Count);
-        Assert.Equal(5, charges.Select(c => c.GetProperty("generation_id").GetString()).Distinct().Count());
-        var (_, balance) = await gateway.GetJsonAsync("/api/v1/balance", account.Key);
-        Assert.Equal(5 + charges.Sum(c => c.GetProperty("amount").GetDecimal()), balance.GetProperty("data").GetProperty("balance").GetDecimal());
+        await AssertChargedOnceEachAsync(gateway, account.Key, credits: 5, requests: 5);
     }
 
     [NeedsClangFact]
@@ -131,10 +125,18 @@ public sealed class AheadOfTimeBuildTests(AheadOfTimeBuild build) : IClassFixtur
 
         using var ready = await gateway.Client.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        var (_, transactions) = await gateway.GetJsonAsync("/api/v1/transactions", account.Key);
-        var charged = transactions.GetProperty("data").EnumerateArray().Where(t => t.GetProperty("type").GetString() == "charge").Sum(t => t.GetProperty("amount").GetDecimal());
-        Assert.Equal(2, transactions.GetProperty("data").EnumerateArray().Count(t => t.GetProperty("type").GetString() == "charge"));
-        var (_, balance) = await gateway.GetJsonAsync("/api/v1/balance", account.Key);
-        Assert.Equal(5 + charged, balance.GetProperty("data").GetProperty("balance").GetDecimal());
+        await AssertChargedOnceEachAsync(gateway, account.Key, credits: 5, requests: 2);
+    }
+
+    /// <summary>One charge per request, each for its own generation, and the balance is the credits minus their sum.</summary>
+    private static async Task AssertChargedOnceEachAsync(GatewayProcess gateway, string key, decimal credits, int requests)
+    {
+        var (status, transactions) = await gateway.GetJsonAsync("/api/v1/transactions", key);
+        Assert.Equal(200, status);
+        var charges = transactions.GetProperty("data").EnumerateArray().Where(t => t.GetProperty("type").GetString() == "charge").ToList();
+        Assert.Equal(requests, charges.Count);
+        Assert.Equal(requests, charges.Select(c => c.GetProperty("generation_id").GetString()).Distinct().Count());
+        var (_, balance) = await gateway.GetJsonAsync("/api/v1/balance", key);
+        Assert.Equal(credits + charges.Sum(c => c.GetProperty("amount").GetDecimal()), balance.GetProperty("data").GetProperty("balance").GetDecimal());
     }
 }
