@@ -9,19 +9,12 @@ namespace ARouter.Billing;
 /// <summary>
 /// The single writer of ledger changes. Requests hand it entries; it commits whatever has queued up
 /// in one database transaction (group commit), so thousands of settles per second cost a handful of
-/// commits, then tells each waiting request its entry is durable. What a store leaves for a later
-/// transaction (<see cref="ILedgerStore.HasDeferredWrites"/>) is written as soon as the queue is empty.
-/// A failed batch is retried, never dropped; on shutdown the queue is drained before the process exits.
+/// commits, then tells each waiting request its entry is durable. A failed batch is retried, never dropped; on shutdown the queue is drained before the process exits.
 /// </summary>
 public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logger) : IHostedService
 {
     private const int MaxBatch = 512;
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
-    /// <summary>
-    /// How long the queue stays empty before the store's deferred writes go in a commit of their own. Not at once: the
-    /// answers of the batch just committed are still on their way out (Kestrel's sends are queued behind this loop).
-    /// </summary>
-    private static readonly TimeSpan DeferredWriteDelay = TimeSpan.FromMilliseconds(1);
     /// <summary>How long stopping waits for the queue to be committed; only a database that stays down makes it matter.</summary>
     internal static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(15);
 
@@ -97,25 +90,15 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
                         idle.Dispose();
                         idle = new CancellationTokenSource();
                     }
-                    var deferred = store.HasDeferredWrites;
-                    idle.CancelAfter(deferred ? DeferredWriteDelay : RefreshInterval);
+                    idle.CancelAfter(RefreshInterval);
                     try
                     {
-                        if (!await reader.WaitToReadAsync(idle.Token))
-                        {
-                            if (store.HasDeferredWrites) await CommitWithRetryAsync(batch, entries);
-                            return;
-                        }
+                        if (!await reader.WaitToReadAsync(idle.Token)) return;
                     }
                     catch (OperationCanceledException) when (idle.IsCancellationRequested)
                     {
-                        // An empty batch: what the store deferred, once the answers of the last batch have gone out.
-                        if (deferred) await CommitWithRetryAsync(batch, entries);
-                        else
-                        {
-                            await RefreshQuietlyAsync();
-                            lastRefresh = Environment.TickCount64;
-                        }
+                        await RefreshQuietlyAsync();
+                        lastRefresh = Environment.TickCount64;
                         continue;
                     }
                 }
@@ -170,7 +153,6 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         {
             var applied = await store.ApplyBatchAsync([pending.Entry], CancellationToken.None);
             Complete(pending, applied[0], inline: false);
-            if (store.HasDeferredWrites) await store.ApplyBatchAsync([], CancellationToken.None);
         }
         catch (Exception e)
         {

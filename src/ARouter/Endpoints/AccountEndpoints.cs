@@ -43,7 +43,7 @@ public static class AccountEndpoints
             if (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxPageSize)
                 return GatewayError.BadRequest($"'limit' must be an integer from 1 to {MaxPageSize}.", "limit");
         }
-        long? before = null;
+        PageCursor? before = null;
         if (query.TryGetValue("cursor", out var cursorText) && !string.IsNullOrEmpty(cursorText))
         {
             before = DecodeCursor(cursorText!);
@@ -52,7 +52,7 @@ public static class AccountEndpoints
 
         var rows = await ledger.ListTransactionsAsync(request.Caller.AccountId, before, limit + 1, request.Aborted);
         var page = rows.Take(limit).ToList();
-        var next = rows.Count > limit ? EncodeCursor(page[^1].Seq) : null;
+        var next = rows.Count > limit ? EncodeCursor(new PageCursor(page[^1].CreatedAt, page[^1].Id)) : null;
         await WriteJsonAsync(request.Http, json =>
         {
             json.WriteStartObject();
@@ -125,14 +125,14 @@ public static class AccountEndpoints
         if (value is null) json.WriteNull(name); else json.WriteString(name, value);
     }
 
-    private static string EncodeCursor(long seq) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes("t:" + seq.ToString(CultureInfo.InvariantCulture)));
+    private static string EncodeCursor(PageCursor position) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes("t:" + position));
 
-    private static long? DecodeCursor(string cursor)
+    private static PageCursor? DecodeCursor(string cursor)
     {
         try
         {
             var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            return text.StartsWith("t:", StringComparison.Ordinal) && long.TryParse(text.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : null;
+            return text.StartsWith("t:", StringComparison.Ordinal) ? PageCursor.Parse(text.AsSpan(2)) : null;
         }
         catch (FormatException)
         {

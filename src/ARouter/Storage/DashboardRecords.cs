@@ -20,8 +20,5 @@ public sealed record DailyModelSpend(DateOnly Day, string Model, long CostNanos,
 /// <summary>What the activity pages are narrowed to; null means "any".</summary>
 public sealed record ActivityFilter(string? Model, string? KeyId);
 
-/// <summary>A page position: rows strictly older than this (newest first).</summary>
-public sealed record GenerationCursor(DateTimeOffset CreatedAt, string Id);
-
 /// <summary>An account as the operator's accounts page lists it.</summary>
 public sealed record AccountSummary(string Id, string Name, long BalanceNanos, long TotalCreditsNanos, DateTimeOffset CreatedAt, string? LoginEmail);

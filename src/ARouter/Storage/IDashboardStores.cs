@@ -17,8 +17,8 @@ public interface ILoginStore
 public interface IActivityStore
 {
     Task<IReadOnlyList<DailyModelSpend>> DailySpendAsync(string accountId, DateOnly fromDay, CancellationToken ct);
-    Task<IReadOnlyList<GenerationRecord>> FindGenerationsAsync(string accountId, ActivityFilter filter, GenerationCursor? before, int limit, CancellationToken ct);
-    Task<IReadOnlyList<TransactionRecord>> FindTransactionsAsync(string accountId, ActivityFilter filter, long? beforeSeq, int limit, CancellationToken ct);
+    Task<IReadOnlyList<GenerationRecord>> FindGenerationsAsync(string accountId, ActivityFilter filter, PageCursor? before, int limit, CancellationToken ct);
+    Task<IReadOnlyList<TransactionRecord>> FindTransactionsAsync(string accountId, ActivityFilter filter, PageCursor? before, int limit, CancellationToken ct);
     /// <summary>The models this account has sent requests to, for the filter.</summary>
     Task<IReadOnlyList<string>> UsedModelsAsync(string accountId, CancellationToken ct);
     /// <summary>Accounts newest first, optionally those whose id, name or login email contains <paramref name="search"/>.</summary>

@@ -34,15 +34,10 @@ public interface IProviderKeyStore
 public interface ILedgerStore
 {
     Task<long?> GetBalanceAsync(string accountId, CancellationToken ct);
-    /// <summary>
-    /// Applies a batch in one database transaction. Charges are idempotent per generation id. A store may leave part
-    /// of a batch that nobody waits for to a later transaction (<see cref="HasDeferredWrites"/>): an empty batch
-    /// writes it, and a later batch may.
-    /// </summary>
+    /// <summary>Applies a batch in one database transaction. Charges are idempotent per generation id.</summary>
     Task<IReadOnlyList<AppliedEntry>> ApplyBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct);
-    /// <summary>True while a committed batch left something for a later transaction (SQLite: its charges' generation records).</summary>
-    bool HasDeferredWrites { get; }
-    Task<IReadOnlyList<TransactionRecord>> ListTransactionsAsync(string accountId, long? beforeSeq, int limit, CancellationToken ct);
+    /// <summary>Credits and charges, newest first (a charge is dated by its request), strictly older than <paramref name="before"/>.</summary>
+    Task<IReadOnlyList<TransactionRecord>> ListTransactionsAsync(string accountId, PageCursor? before, int limit, CancellationToken ct);
     Task<GenerationRecord?> GetGenerationAsync(string accountId, string generationId, CancellationToken ct);
 }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ARouter.Storage;
 
 public sealed record AccountRecord(string Id, string Name, long BalanceNanos, long TotalCreditsNanos, long TotalUsageNanos, DateTimeOffset CreatedAt);
@@ -27,8 +29,24 @@ public sealed record StoredProviderKey(string Provider, DateTimeOffset CreatedAt
 
 public enum TransactionType { Credit, Charge, Refund }
 
+/// <summary>A page position in a list ordered newest first by time, then id: rows strictly older than this.</summary>
+public sealed record PageCursor(DateTimeOffset CreatedAt, string Id)
+{
+    /// <summary>The position as text: Unix milliseconds, a dot, the id.</summary>
+    public override string ToString() => CreatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) + "." + Id;
+
+    /// <summary>Reads what <see cref="ToString"/> wrote; null for anything else.</summary>
+    public static PageCursor? Parse(ReadOnlySpan<char> text)
+    {
+        var dot = text.IndexOf('.');
+        if (dot <= 0 || dot == text.Length - 1 || !long.TryParse(text[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()) return null;
+        return new PageCursor(DateTimeOffset.FromUnixTimeMilliseconds(ms), text[(dot + 1)..].ToString());
+    }
+}
+
 public sealed record TransactionRecord(
-    long Seq, string Id, string AccountId, TransactionType Type, long AmountNanos, long BalanceAfterNanos,
+    string Id, TransactionType Type, long AmountNanos, long BalanceAfterNanos,
     string? Description, string? GenerationId, string? KeyId, string? Model, string? Provider,
     int? PromptTokens, int? CompletionTokens, DateTimeOffset CreatedAt)
 {

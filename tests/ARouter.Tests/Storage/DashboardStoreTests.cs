@@ -117,13 +117,13 @@ public abstract class DashboardStoreTests(StoreEngine engine) : IAsyncLifetime
         await Charge(key, "deepseek/deepseek-chat", start.AddSeconds(20), 10);
 
         var all = new List<GenerationRecord>();
-        GenerationCursor? cursor = null;
+        PageCursor? cursor = null;
         while (true)
         {
             var page = await _store.FindGenerationsAsync(key.AccountId, new ActivityFilter(null, null), cursor, 3, default);
             all.AddRange(page);
             if (page.Count < 3) break;
-            cursor = new GenerationCursor(page[^1].CreatedAt, page[^1].Id);
+            cursor = new PageCursor(page[^1].CreatedAt, page[^1].Id);
         }
         Assert.Equal(8, all.Count);
         Assert.Equal(8, all.Select(g => g.Id).Distinct().Count());
@@ -136,9 +136,11 @@ public abstract class DashboardStoreTests(StoreEngine engine) : IAsyncLifetime
         var charges = await _store.FindTransactionsAsync(key.AccountId, new ActivityFilter("openai/gpt-5.4", null), null, 10, default);
         Assert.Equal(second.Id, Assert.Single(charges).KeyId);
         var newest = await _store.FindTransactionsAsync(key.AccountId, new ActivityFilter(null, null), null, 2, default);
-        var older = await _store.FindTransactionsAsync(key.AccountId, new ActivityFilter(null, null), newest[^1].Seq, 100, default);
+        var older = await _store.FindTransactionsAsync(key.AccountId, new ActivityFilter(null, null), new PageCursor(newest[^1].CreatedAt, newest[^1].Id), 100, default);
         Assert.Equal(9, newest.Count + older.Count);
-        Assert.Equal(TransactionType.Credit, older[^1].Type);
+        // A charge is dated by its request, and these requests are dated ten minutes before the account's opening credit.
+        Assert.Equal(TransactionType.Credit, newest[0].Type);
+        Assert.Equal(all.Select(g => g.Id), newest.Skip(1).Concat(older).Select(t => t.GenerationId));
         Assert.Empty(await _store.FindGenerationsAsync(Ids.NewAccountId(), new ActivityFilter(null, null), null, 10, default));
     }
 

@@ -16,13 +16,24 @@ public sealed class IdsTests
     }
 
     [Fact]
-    public void Ids_made_in_the_same_millisecond_still_differ_in_their_random_part()
+    public void Ids_made_in_the_same_millisecond_still_differ_and_sort_in_the_order_they_were_made()
     {
         var ids = Enumerable.Range(0, 10_000).Select(_ => Ids.NewGenerationId()).ToList();
 
         Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+        Assert.True(ids.GroupBy(id => id[..12]).Max(sameMillisecond => sameMillisecond.Count()) > 1, "no two ids in one millisecond");
         Assert.All(ids, id => Assert.Matches("^gen-[0-9A-Za-z]{24}$", id));
         Assert.Matches("^txn_[0-9A-Za-z]{24}$", Ids.NewTransactionId());
+    }
+
+    [Fact]
+    public async Task Ids_made_at_once_on_many_threads_are_all_different_and_each_thread_sees_its_own_in_order()
+    {
+        var perThread = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Enumerable.Range(0, 5_000).Select(_ => Ids.NewTransactionId()).ToList())));
+
+        Assert.Equal(40_000, perThread.SelectMany(ids => ids).Distinct().Count());
+        Assert.All(perThread, ids => Assert.Equal(ids, ids.Order(StringComparer.Ordinal)));
     }
 
     [Fact]

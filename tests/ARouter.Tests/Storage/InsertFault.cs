@@ -3,10 +3,8 @@ using ARouter.Tests.Infrastructure;
 namespace ARouter.Tests.Storage;
 
 /// <summary>
-/// Makes the real database refuse to insert a row of one model into a table (a trigger that raises): into
-/// <c>transactions</c> a ledger batch fails part-way through, after some of its statements have run; into
-/// <c>generations</c> the generation record fails, which SQLite writes in the transaction after its charge's.
-/// Removed when disposed.
+/// Makes the real database refuse to insert a generation record of one model (a trigger that raises), so a ledger
+/// batch fails part-way through, after some of its statements have run. Removed when disposed.
 /// </summary>
 public sealed class InsertFault : IAsyncDisposable
 {
@@ -20,9 +18,8 @@ public sealed class InsertFault : IAsyncDisposable
         _table = table;
     }
 
-    public static Task<InsertFault> ChargesAsync(TestDatabase database, string model) => InstallAsync(database, "transactions", model);
-
-    public static Task<InsertFault> GenerationsAsync(TestDatabase database, string model) => InstallAsync(database, "generations", model);
+    /// <summary>A charge is its generation record, so this refuses that model's charges and uncharged records alike.</summary>
+    public static Task<InsertFault> ChargesAsync(TestDatabase database, string model) => InstallAsync(database, "generations", model);
 
     private static async Task<InsertFault> InstallAsync(TestDatabase database, string table, string model)
     {

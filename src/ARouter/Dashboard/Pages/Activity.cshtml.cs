@@ -1,4 +1,3 @@
-using System.Globalization;
 using ARouter.Auth;
 using ARouter.Storage;
 
@@ -31,16 +30,15 @@ public sealed class ActivityModel(IActivityStore activity, AccountKeys keys) : D
         var filter = new ActivityFilter(Model, KeyId);
         if (ShowTransactions)
         {
-            long? seq = long.TryParse(before, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : null;
-            var rows = await activity.FindTransactionsAsync(AccountId, filter, seq, PageSize + 1, ct);
+            var rows = await activity.FindTransactionsAsync(AccountId, filter, PageCursor.Parse(before), PageSize + 1, ct);
             Transactions = rows.Take(PageSize).ToList();
-            if (rows.Count > PageSize) OlderCursor = Transactions[^1].Seq.ToString(CultureInfo.InvariantCulture);
+            if (rows.Count > PageSize) OlderCursor = new PageCursor(Transactions[^1].CreatedAt, Transactions[^1].Id).ToString();
         }
         else
         {
-            var rows = await activity.FindGenerationsAsync(AccountId, filter, ParseCursor(before), PageSize + 1, ct);
+            var rows = await activity.FindGenerationsAsync(AccountId, filter, PageCursor.Parse(before), PageSize + 1, ct);
             Generations = rows.Take(PageSize).ToList();
-            if (rows.Count > PageSize) OlderCursor = $"{Generations[^1].CreatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}.{Generations[^1].Id}";
+            if (rows.Count > PageSize) OlderCursor = new PageCursor(Generations[^1].CreatedAt, Generations[^1].Id).ToString();
         }
     }
 
@@ -55,12 +53,5 @@ public sealed class ActivityModel(IActivityStore activity, AccountKeys keys) : D
         if (KeyId is not null) query.Add("key=" + Uri.EscapeDataString(KeyId));
         if (before is not null) query.Add("before=" + Uri.EscapeDataString(before));
         return "/activity" + (query.Count == 0 ? "" : "?" + string.Join('&', query));
-    }
-
-    private static GenerationCursor? ParseCursor(string? before)
-    {
-        var dot = before?.IndexOf('.') ?? -1;
-        if (dot <= 0 || !long.TryParse(before.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)) return null;
-        return new GenerationCursor(DateTimeOffset.FromUnixTimeMilliseconds(ms), before![(dot + 1)..]);
     }
 }

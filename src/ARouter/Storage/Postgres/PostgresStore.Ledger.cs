@@ -9,23 +9,20 @@ public sealed partial class PostgresStore
     private const string GenerationValues = "@gid, @ga, @k, @m, @p, @um, @e, @s, @st, @f, @err, @pt, @ctk, @cch, @rt, @uc, {0}, @lat, @fb, @byok, @at, @att";
 
     /// <summary>
-    /// One charge in one statement: the transaction row is computed from the locked balance (capped so it
-    /// cannot go below zero) and skipped when the generation already has a charge; the balance, the key's
-    /// usage and the generation record follow only from a row that was inserted.
+    /// One charge in one statement: its generation record, with the amount computed from the locked balance (capped so
+    /// it cannot go below zero) and the balance it leaves, skipped when the generation is already recorded; the
+    /// balance and the key's usage follow only from a row that was inserted.
     /// </summary>
     private static readonly string ChargeSql = $"""
         WITH charged AS (
-            INSERT INTO transactions (id, account_id, type, amount_nanos, balance_after_nanos, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok)
-            SELECT @id, @a, 'charge', -LEAST(@amt, balance_nanos), balance_nanos - LEAST(@amt, balance_nanos), @gid, @k, @m, @p, @pt, @ctk, @now, @byok FROM accounts WHERE id = @a
-            ON CONFLICT (generation_id) WHERE type = 'charge' DO NOTHING
-            RETURNING -amount_nanos AS cost, balance_after_nanos AS after
+            INSERT INTO generations ({GenerationColumns}, transaction_id, balance_after_nanos)
+            SELECT {string.Format(GenerationValues, "LEAST(@amt, balance_nanos)")}, @id, balance_nanos - LEAST(@amt, balance_nanos) FROM accounts WHERE id = @a
+            ON CONFLICT (id) DO NOTHING
+            RETURNING cost_nanos AS cost, balance_after_nanos AS after
         ), account_update AS (
             UPDATE accounts SET balance_nanos = charged.after, total_usage_nanos = total_usage_nanos + charged.cost FROM charged WHERE accounts.id = @a
         ), key_update AS (
             UPDATE api_keys SET usage_nanos = usage_nanos + charged.cost, last_used_at = @now FROM charged WHERE api_keys.id = @k
-        ), generation_insert AS (
-            INSERT INTO generations ({GenerationColumns}) SELECT {string.Format(GenerationValues, "charged.cost")} FROM charged
-            ON CONFLICT (id) DO NOTHING
         )
         SELECT cost, after FROM charged
         """;

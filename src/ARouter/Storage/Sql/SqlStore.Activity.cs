@@ -7,7 +7,6 @@ public abstract partial class SqlStore
 
     public async Task<IReadOnlyList<DailyModelSpend>> DailySpendAsync(string accountId, DateOnly fromDay, CancellationToken ct)
     {
-        await WriteDeferredAsync(ct);
         var since = new DateTimeOffset(fromDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, """
@@ -21,9 +20,8 @@ public abstract partial class SqlStore
         return list;
     }
 
-    public async Task<IReadOnlyList<GenerationRecord>> FindGenerationsAsync(string accountId, ActivityFilter filter, GenerationCursor? before, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<GenerationRecord>> FindGenerationsAsync(string accountId, ActivityFilter filter, PageCursor? before, int limit, CancellationToken ct)
     {
-        await WriteDeferredAsync(ct);
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, $"""
             SELECT {GenerationColumns} FROM generations
@@ -38,23 +36,8 @@ public abstract partial class SqlStore
         return list;
     }
 
-    public async Task<IReadOnlyList<TransactionRecord>> FindTransactionsAsync(string accountId, ActivityFilter filter, long? beforeSeq, int limit, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, $"""
-            SELECT {TransactionColumns} FROM transactions
-            WHERE account_id = @a AND (@m IS NULL OR model = @m) AND (@k IS NULL OR key_id = @k) AND (@before IS NULL OR seq < @before)
-            ORDER BY seq DESC LIMIT @n
-            """).With("@a", accountId).With("@m", filter.Model).With("@k", filter.KeyId).With("@before", beforeSeq).With("@n", limit);
-        await using var r = await select.ExecuteReaderAsync(ct);
-        var list = new List<TransactionRecord>();
-        while (await r.ReadAsync(ct)) list.Add(ReadTransaction(r));
-        return list;
-    }
-
     public async Task<IReadOnlyList<string>> UsedModelsAsync(string accountId, CancellationToken ct)
     {
-        await WriteDeferredAsync(ct);
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, "SELECT DISTINCT model FROM generations WHERE account_id = @a ORDER BY model").With("@a", accountId);
         await using var r = await select.ExecuteReaderAsync(ct);

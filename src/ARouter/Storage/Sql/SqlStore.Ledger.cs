@@ -17,25 +17,40 @@ public abstract partial class SqlStore
         return await select.ExecuteScalarAsync(ct) is long balance ? balance : null;
     }
 
-    public async Task<IReadOnlyList<TransactionRecord>> ListTransactionsAsync(string accountId, long? beforeSeq, int limit, CancellationToken ct)
+    public Task<IReadOnlyList<TransactionRecord>> ListTransactionsAsync(string accountId, PageCursor? before, int limit, CancellationToken ct) =>
+        FindTransactionsAsync(accountId, new ActivityFilter(null, null), before, limit, ct);
+
+    /// <summary>
+    /// Credits from <c>transactions</c> and charges from <c>generations</c> (a charge is its generation record), newest
+    /// first by time, then id. Each side is cut to the page before they are merged, so a long history is never sorted whole.
+    /// </summary>
+    public async Task<IReadOnlyList<TransactionRecord>> FindTransactionsAsync(string accountId, ActivityFilter filter, PageCursor? before, int limit, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, $"""
-            SELECT {TransactionColumns}
-            FROM transactions WHERE account_id = @a AND (@before IS NULL OR seq < @before) ORDER BY seq DESC LIMIT @n
-            """).With("@a", accountId).With("@before", beforeSeq).With("@n", limit);
+            SELECT {TransactionColumns} FROM (
+                SELECT {TransactionColumns} FROM transactions
+                WHERE account_id = @a AND (@m IS NULL OR model = @m) AND (@k IS NULL OR key_id = @k)
+                  AND (@bt IS NULL OR created_at < @bt OR (created_at = @bt AND id < @bid))
+                ORDER BY created_at DESC, id DESC LIMIT @n) AS credits
+            UNION ALL
+            SELECT {TransactionColumns} FROM (
+                SELECT transaction_id AS id, 'charge' AS type, -cost_nanos AS amount_nanos, balance_after_nanos, NULL AS description, id AS generation_id,
+                    key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok
+                FROM generations
+                WHERE account_id = @a AND transaction_id IS NOT NULL AND (@m IS NULL OR model = @m) AND (@k IS NULL OR key_id = @k)
+                  AND (@bt IS NULL OR created_at < @bt OR (created_at = @bt AND transaction_id < @bid))
+                ORDER BY created_at DESC, transaction_id DESC LIMIT @n) AS charges
+            ORDER BY created_at DESC, id DESC LIMIT @n
+            """).With("@a", accountId).With("@m", filter.Model).With("@k", filter.KeyId)
+            .With("@bt", before?.CreatedAt.ToUnixTimeMilliseconds()).With("@bid", before?.Id).With("@n", limit);
         await using var r = await select.ExecuteReaderAsync(ct);
         var list = new List<TransactionRecord>();
         while (await r.ReadAsync(ct)) list.Add(ReadTransaction(r));
         return list;
     }
 
-    public virtual bool HasDeferredWrites => false;
-
-    /// <summary>Writes what the ledger left for later (<see cref="ILedgerStore.HasDeferredWrites"/>), so the lists of generations include every committed charge's.</summary>
-    protected virtual Task WriteDeferredAsync(CancellationToken ct) => Task.CompletedTask;
-
-    public virtual async Task<GenerationRecord?> GetGenerationAsync(string accountId, string generationId, CancellationToken ct)
+    public async Task<GenerationRecord?> GetGenerationAsync(string accountId, string generationId, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using var select = Command(connection, $"SELECT {GenerationColumns} FROM generations WHERE id = @id AND account_id = @a").With("@id", generationId).With("@a", accountId);
@@ -44,13 +59,13 @@ public abstract partial class SqlStore
     }
 
     private const string TransactionColumns =
-        "seq, id, account_id, type, amount_nanos, balance_after_nanos, description, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok";
+        "id, type, amount_nanos, balance_after_nanos, description, generation_id, key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok";
 
     private static TransactionRecord ReadTransaction(DbDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), Enum.Parse<TransactionType>(r.GetString(3), ignoreCase: true), r.GetInt64(4), r.GetInt64(5),
-        r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
-        r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-        r.IsDBNull(11) ? null : r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt32(12), FromUnixMs(r.GetInt64(13))) { Byok = r.GetBoolean(14) };
+        r.GetString(0), Enum.Parse<TransactionType>(r.GetString(1), ignoreCase: true), r.GetInt64(2), r.GetInt64(3),
+        r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6),
+        r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
+        r.IsDBNull(9) ? null : r.GetInt32(9), r.IsDBNull(10) ? null : r.GetInt32(10), FromUnixMs(r.GetInt64(11))) { Byok = r.GetBoolean(12) };
 
     private static GenerationRecord ReadGeneration(DbDataReader r) => new()
     {

@@ -25,9 +25,8 @@ internal sealed class SqliteLedgerBatch(SqliteLedgerStatements statements)
     }
 
     /// <summary>
-    /// The charge capped at the balance, so the balance never goes below zero; not applied when the account does not
-    /// exist or the generation already has a charge. Its generation record is the store's to write (see
-    /// <see cref="SqliteStore"/>'s unwritten generations).
+    /// The charge capped at the balance, so the balance never goes below zero, written as its generation record; not
+    /// applied when the account does not exist or the generation is already recorded.
     /// </summary>
     public AppliedEntry Charge(ChargeEntry charge)
     {
@@ -43,7 +42,7 @@ internal sealed class SqliteLedgerBatch(SqliteLedgerStatements statements)
         }
         var charged = Math.Min(charge.AmountNanos, account.Balance);
         var after = account.Balance - charged;
-        if (!statements.InsertCharge(charge, charged, after, _now)) return new AppliedEntry(charge, false, 0);
+        if (!statements.InsertCharge(charge, charged, after)) return new AppliedEntry(charge, false, 0);
         account.Balance = after;
         account.Usage += charged;
         account.Charged = true;

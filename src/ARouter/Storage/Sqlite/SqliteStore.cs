@@ -48,20 +48,11 @@ public sealed partial class SqliteStore : SqlStore
     }
 
     /// <summary>
-    /// Writes the generation records still unwritten (the ledger writer has normally written them already), closes the
-    /// ledger writer's connection and stops its checkpointer (pooled reader connections hold nothing); a later batch
-    /// would open new ones.
+    /// Closes the ledger writer's connection and stops its checkpointer (pooled reader connections hold nothing); a
+    /// later batch would open new ones.
     /// </summary>
     public override async ValueTask DisposeAsync()
     {
-        try
-        {
-            await WriteDeferredAsync(CancellationToken.None);
-        }
-        catch (SqliteException)
-        {
-            // The database is failing; the charges themselves were committed.
-        }
         await _ledgerGate.WaitAsync();
         try
         {
