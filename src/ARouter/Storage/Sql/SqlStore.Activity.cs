@@ -23,18 +23,18 @@ public abstract partial class SqlStore
     public async Task<IReadOnlyList<GenerationRecord>> FindGenerationsAsync(string accountId, ActivityFilter filter, PageCursor? before, int limit, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, $"""
-            SELECT {GenerationColumns} FROM generations
-            WHERE account_id = @a AND (@m IS NULL OR model = @m) AND (@k IS NULL OR key_id = @k)
-              AND (@bt IS NULL OR created_at < @bt OR (created_at = @bt AND id < @bid))
-            ORDER BY created_at DESC, id DESC LIMIT @n
-            """).With("@a", accountId).With("@m", filter.Model).With("@k", filter.KeyId)
-            .With("@bt", before?.CreatedAt.ToUnixTimeMilliseconds()).With("@bid", before?.Id).With("@n", limit);
+        await using var select = Command(connection, GenerationsPageSql).WithPage(accountId, filter, before, limit);
         await using var r = await select.ExecuteReaderAsync(ct);
         var list = new List<GenerationRecord>();
         while (await r.ReadAsync(ct)) list.Add(ReadGeneration(r));
         return list;
     }
+
+    internal static readonly string GenerationsPageSql = $"""
+        SELECT {GenerationColumns} FROM generations
+        WHERE account_id = @a AND (@m IS NULL OR model = @m) AND (@k IS NULL OR key_id = @k) AND {string.Format(PageCondition, "id")}
+        ORDER BY created_at DESC, id DESC LIMIT @n
+        """;
 
     public async Task<IReadOnlyList<string>> UsedModelsAsync(string accountId, CancellationToken ct)
     {

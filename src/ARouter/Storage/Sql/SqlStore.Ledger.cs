@@ -20,35 +20,41 @@ public abstract partial class SqlStore
     public Task<IReadOnlyList<TransactionRecord>> ListTransactionsAsync(string accountId, PageCursor? before, int limit, CancellationToken ct) =>
         FindTransactionsAsync(accountId, new ActivityFilter(null, null), before, limit, ct);
 
-    /// <summary>
-    /// Credits from <c>transactions</c> and charges from <c>generations</c> (a charge is its generation record), newest
-    /// first by time, then id. Each side is cut to the page before they are merged, so a long history is never sorted whole.
-    /// </summary>
     public async Task<IReadOnlyList<TransactionRecord>> FindTransactionsAsync(string accountId, ActivityFilter filter, PageCursor? before, int limit, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, $"""
-            SELECT {TransactionColumns} FROM (
-                SELECT {TransactionColumns} FROM transactions
-                WHERE account_id = @a AND (@m IS NULL OR model = @m) AND (@k IS NULL OR key_id = @k)
-                  AND (@bt IS NULL OR created_at < @bt OR (created_at = @bt AND id < @bid))
-                ORDER BY created_at DESC, id DESC LIMIT @n) AS credits
-            UNION ALL
-            SELECT {TransactionColumns} FROM (
-                SELECT transaction_id AS id, 'charge' AS type, -cost_nanos AS amount_nanos, balance_after_nanos, NULL AS description, id AS generation_id,
-                    key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok
-                FROM generations
-                WHERE account_id = @a AND transaction_id IS NOT NULL AND (@m IS NULL OR model = @m) AND (@k IS NULL OR key_id = @k)
-                  AND (@bt IS NULL OR created_at < @bt OR (created_at = @bt AND transaction_id < @bid))
-                ORDER BY created_at DESC, transaction_id DESC LIMIT @n) AS charges
-            ORDER BY created_at DESC, id DESC LIMIT @n
-            """).With("@a", accountId).With("@m", filter.Model).With("@k", filter.KeyId)
-            .With("@bt", before?.CreatedAt.ToUnixTimeMilliseconds()).With("@bid", before?.Id).With("@n", limit);
+        await using var select = Command(connection, TransactionsPageSql).WithPage(accountId, filter, before, limit);
         await using var r = await select.ExecuteReaderAsync(ct);
         var list = new List<TransactionRecord>();
         while (await r.ReadAsync(ct)) list.Add(ReadTransaction(r));
         return list;
     }
+
+    /// <summary>
+    /// A page of rows strictly older than the cursor, newest first. <c>created_at &lt;= @upto</c> is what lets the
+    /// account's time index start at the cursor; without it a page deep in a long history scanned every newer row.
+    /// </summary>
+    internal const string PageCondition = "created_at <= @upto AND (created_at < @upto OR {0} < @bid)";
+
+    /// <summary>
+    /// Credits from <c>transactions</c> and charges from <c>generations</c> (a charge is its generation record), newest
+    /// first by time, then id. Each side is cut to the page before they are merged, so a long history is never sorted whole.
+    /// </summary>
+    internal static readonly string TransactionsPageSql = $"""
+        SELECT {TransactionColumns} FROM (
+            SELECT {TransactionColumns} FROM transactions
+            WHERE account_id = @a AND (@m IS NULL OR model = @m) AND (@k IS NULL OR key_id = @k) AND {string.Format(PageCondition, "id")}
+            ORDER BY created_at DESC, id DESC LIMIT @n) AS credits
+        UNION ALL
+        SELECT {TransactionColumns} FROM (
+            SELECT transaction_id AS id, 'charge' AS type, -cost_nanos AS amount_nanos, balance_after_nanos, NULL AS description, id AS generation_id,
+                key_id, model, provider, prompt_tokens, completion_tokens, created_at, byok
+            FROM generations
+            WHERE account_id = @a AND transaction_id IS NOT NULL AND (@m IS NULL OR model = @m) AND (@k IS NULL OR key_id = @k)
+              AND {string.Format(PageCondition, "transaction_id")}
+            ORDER BY created_at DESC, transaction_id DESC LIMIT @n) AS charges
+        ORDER BY created_at DESC, id DESC LIMIT @n
+        """;
 
     public async Task<GenerationRecord?> GetGenerationAsync(string accountId, string generationId, CancellationToken ct)
     {

@@ -70,6 +70,11 @@ public abstract partial class SqlStore : IStore
 /// <summary>Parameters typed on the way in, so a null needs no guessing and each engine binds the column's own type.</summary>
 public static class DbCommandParameters
 {
+    /// <summary>The parameters of a page query (<see cref="SqlStore.PageCondition"/>): account, filter, cursor, size.</summary>
+    public static T WithPage<T>(this T command, string accountId, ActivityFilter filter, PageCursor? before, int limit) where T : DbCommand =>
+        command.With("@a", accountId).With("@m", filter.Model).With("@k", filter.KeyId)
+            .With("@upto", before?.CreatedAt.ToUnixTimeMilliseconds() ?? long.MaxValue).With("@bid", before?.Id).With("@n", limit);
+
     public static T With<T>(this T command, string name, string? value) where T : DbCommand => command.Typed(name, DbType.String, value);
     public static T With<T>(this T command, string name, long? value) where T : DbCommand => command.Typed(name, DbType.Int64, value);
     public static T With<T>(this T command, string name, int? value) where T : DbCommand => command.Typed(name, DbType.Int32, value);
