@@ -12,7 +12,7 @@ namespace ARouter.Tests.Cli;
 public sealed class AheadOfTimeBuild : IAsyncLifetime
 {
     /// <summary>clang, when the system zlib it links against is there too.</summary>
-    public static readonly string? Clang = ExternalBinary.Find("libz.so", "/usr/lib/x86_64-linux-gnu/libz.so", "/usr/lib/aarch64-linux-gnu/libz.so", "/usr/lib64/libz.so") is null ? null : ExternalBinary.Find("clang", "/usr/bin/clang");
+    public static readonly string? Clang = ExternalBinary.Find("libz.so", "/usr/lib/*-linux-gnu/libz.so", "/usr/lib64/libz.so") is null ? null : ExternalBinary.Find("clang", "/usr/bin/clang");
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "arouter-tests", "aot-" + Guid.NewGuid().ToString("n"));
 

@@ -15,19 +15,8 @@ public static class ExternalBinary
     {
         foreach (var candidate in candidates)
         {
-            var directory = Path.GetDirectoryName(candidate)!;
-            if (!directory.Contains('*'))
-            {
-                if (File.Exists(candidate)) return candidate;
-                continue;
-            }
-            var root = directory[..directory.IndexOf('*')];
-            root = root[..root.LastIndexOf('/')];
-            if (!Directory.Exists(root)) continue;
-            var match = Directory.EnumerateFiles(root, Path.GetFileName(candidate), SearchOption.AllDirectories)
-                .Where(path => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(candidate, path))
-                .Order(StringComparer.Ordinal).LastOrDefault();
-            if (match is not null) return match;
+            // The highest match, e.g. the newest PostgreSQL version.
+            if (Matches(candidate).Order(StringComparer.Ordinal).LastOrDefault() is { } match) return match;
         }
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -35,6 +24,25 @@ public static class ExternalBinary
             if (File.Exists(path)) return path;
         }
         return null;
+    }
+
+    private static readonly EnumerationOptions OneLevel = new() { IgnoreInaccessible = true, RecurseSubdirectories = false };
+
+    /// <summary>
+    /// The files an absolute path with globbed directories names, expanded one directory level at a time: a walk of the
+    /// whole tree under the first glob (/usr/lib/* is most of the system) took minutes.
+    /// </summary>
+    private static IEnumerable<string> Matches(string pattern)
+    {
+        var segments = pattern.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        IEnumerable<string> directories = ["/"];
+        foreach (var segment in segments[..^1])
+        {
+            directories = segment.Contains('*')
+                ? directories.SelectMany(directory => Directory.EnumerateDirectories(directory, segment, OneLevel))
+                : directories.Select(directory => Path.Combine(directory, segment)).Where(Directory.Exists);
+        }
+        return directories.Select(directory => Path.Combine(directory, segments[^1])).Where(File.Exists);
     }
 
     /// <summary>The skip reason for a test that needs <paramref name="package"/>, or null when it can run (or must run, under CI).</summary>
