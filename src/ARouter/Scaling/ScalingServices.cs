@@ -5,6 +5,7 @@ using ARouter.Observability;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ARouter.Scaling;
 
@@ -22,8 +23,8 @@ public static class ScalingServices
     {
         if (!IsConfigured(configuration)) return;
         var endpoint = configuration[RedisOptions.EnvironmentVariable]!;
-        var options = configuration.GetSection("ARouter:Redis").Get<RedisOptions>() ?? new RedisOptions();
-        services.AddSingleton(sp => RedisConnection.Connect(endpoint, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Redis")));
+        services.Configure<RedisOptions>(configuration.GetSection("ARouter:Redis"));
+        services.AddSingleton(sp => RedisConnection.Connect(endpoint, sp.GetRequiredService<IOptions<RedisOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter.Redis")));
         services.AddSingleton<GcraRateLimiter>();
         services.AddSingleton<IRateLimiter, RedisRateLimiter>();
         services.AddSingleton<DatabaseBalanceReads>();
