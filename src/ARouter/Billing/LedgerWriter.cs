@@ -9,7 +9,8 @@ namespace ARouter.Billing;
 /// <summary>
 /// The single writer of ledger changes. Requests hand it entries; it commits whatever has queued up
 /// in one database transaction (group commit), so thousands of settles per second cost a handful of
-/// commits, then tells each waiting request its entry is durable. A failed batch is retried, never dropped; on shutdown the queue is drained before the process exits.
+/// commits, then tells each waiting request its entry is durable. A failed batch is retried, never dropped;
+/// on shutdown the queue is drained before the process exits.
 /// </summary>
 public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logger) : IHostedService
 {
