@@ -57,6 +57,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseDashboardSignIn();
         app.MapGateway();
         app.MapApiReference();
         app.MapDashboard();
