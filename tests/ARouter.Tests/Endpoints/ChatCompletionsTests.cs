@@ -87,7 +87,13 @@ public sealed class ChatCompletionsTests(GatewayWithFakes fixture) : IClassFixtu
 
         for (var i = 0; i < 3; i++)
         {
-            if (i > 0) await Task.Delay(200);
+            if (i > 0)
+            {
+                // The fake ends its body 20 ms after [DONE], and the gateway pools the connection once it has read that end:
+                // wait for the fake to have sent it (a loaded test run can take longer than any fixed pause), then a moment more.
+                await fixture.Fakes.RequestsTo(provider)[^1].Answered.WaitAsync(TimeSpan.FromSeconds(10));
+                await Task.Delay(200);
+            }
             var text = new System.Text.StringBuilder();
             await foreach (var update in Sdk(model.Id, account.Key).CompleteChatStreamingAsync([new UserChatMessage("Say hello.")]))
                 foreach (var part in update.ContentUpdate) text.Append(part.Text);

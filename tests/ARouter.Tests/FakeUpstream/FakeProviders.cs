@@ -176,8 +176,14 @@ public sealed class FakeProviders : IAsyncDisposable
     {
         var body = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync();
         var providerPath = "/" + (path ?? "");
-        _requests.Enqueue(new RecordedRequest(slug, context.Request.Method, providerPath, context.Request.QueryString.Value ?? "",
-            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body) { ConnectionId = context.Connection.Id });
+        var recorded = new RecordedRequest(slug, context.Request.Method, providerPath, context.Request.QueryString.Value ?? "",
+            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body) { ConnectionId = context.Connection.Id };
+        context.Response.OnCompleted(() =>
+        {
+            recorded.MarkAnswered();
+            return Task.CompletedTask;
+        });
+        _requests.Enqueue(recorded);
 
         var script = ScriptFor(slug);
         // Anthropic and Gemini speak their own native APIs, not the OpenAI wire.

@@ -10,5 +10,12 @@ public sealed record RecordedRequest(string Slug, string Method, string Path, st
 {
     public string ConnectionId { get; init; } = "";
 
+    /// <summary>Completes once the fake has sent its whole response (the last byte of the body is on the wire).</summary>
+    public Task Answered => _answered.Task;
+
+    private readonly TaskCompletionSource _answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal void MarkAnswered() => _answered.TrySetResult();
+
     public JsonElement Json => JsonDocument.Parse(Body.Length == 0 ? "null" : Body).RootElement.Clone();
 }
