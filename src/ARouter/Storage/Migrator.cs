@@ -11,7 +11,8 @@ namespace ARouter.Storage;
 /// </summary>
 public static class Migrator
 {
-    public static async Task ApplyAsync(DbConnection connection, string dialect, string? lockStatement, CancellationToken ct)
+    /// <param name="before">Only the versions before this one (tests that build a database of an earlier schema); null: all.</param>
+    public static async Task ApplyAsync(DbConnection connection, string dialect, string? lockStatement, CancellationToken ct, string? before = null)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (lockStatement is not null) await ExecuteAsync(connection, tx, lockStatement, ct);
@@ -30,7 +31,7 @@ public static class Migrator
         foreach (var name in assembly.GetManifestResourceNames().Select(n => n.Replace('\\', '/')).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             var version = Path.GetFileNameWithoutExtension(name);
-            if (applied.Contains(version)) continue;
+            if (applied.Contains(version) || (before is not null && string.CompareOrdinal(version, before) >= 0)) continue;
             using var stream = assembly.GetManifestResourceStream(name)!;
             var sql = await new StreamReader(stream).ReadToEndAsync(ct);
             await ExecuteAsync(connection, tx, sql, ct);

@@ -21,7 +21,7 @@ public abstract class ChargesMigrationTests(StoreEngine engine)
         await using (var connection = await database.OpenConnectionAsync())
         {
             var dialect = engine == StoreEngine.Sqlite ? "sqlite" : "postgres";
-            await MigrationSteps.ApplyAsync(connection, dialect, from: null, before: "006");
+            await MigrationSteps.ApplyAsync(connection, dialect, before: "006");
             // A credit; charge a with its generation record; charge b whose record a crash lost (SQLite wrote records
             // after their charges); and a generation that charged nothing.
             await MigrationSteps.ExecuteAsync(connection, """

@@ -11,7 +11,7 @@ public sealed class SqliteMigrationTests
     {
         await using var database = await TestDatabase.CreateAsync(StoreEngine.Sqlite);
         await using var connection = await OpenAsync(database);
-        await MigrationSteps.ApplyAsync(connection, "sqlite", from: null, before: "005");
+        await MigrationSteps.ApplyAsync(connection, "sqlite", before: "005");
         await MigrationSteps.ExecuteAsync(connection, """
             INSERT INTO accounts (id, name, balance_nanos, total_credits_nanos, total_usage_nanos, created_at) VALUES ('acc_1', 'a', 700, 1000, 300, 1);
             INSERT INTO transactions (seq, id, account_id, type, amount_nanos, balance_after_nanos, description, created_at)
@@ -23,7 +23,7 @@ public sealed class SqliteMigrationTests
             """);
         var before = await DumpTransactionsAsync(connection);
 
-        await MigrationSteps.ApplyAsync(connection, "sqlite", from: "005", before: "006");
+        await MigrationSteps.ApplyAsync(connection, "sqlite", before: "006");
 
         Assert.Equal(before, await DumpTransactionsAsync(connection));
         var table = (string)(await ScalarAsync(connection, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'transactions'"))!;
