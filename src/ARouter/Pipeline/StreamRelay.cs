@@ -37,7 +37,7 @@ public sealed class StreamRelay(TokenEstimator tokens, ShutdownDrain shutdown, I
     public async Task<GatewayError?> RelayAsync(GatewayRequest request, IChatWire wire, UpstreamCall call, GenerationFacts facts, Reservation reservation, PromptSize prompt)
     {
         var response = request.Http.Response;
-        var output = new ReadBurstWriter(response.BodyWriter);
+        using var output = new ReadBurstWriter(response.BodyWriter);
         var sink = CallerSinks.Stream(request, output, facts, prompt);
         var started = false;
         async ValueTask StartAsync()
