@@ -42,8 +42,8 @@ public static class PassthroughRoutes
             .Where(s => !GatewaySegments.Contains(s)).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         var providerRoute = RoutePatternFactory.Parse("/{provider}/{**path}", defaults: null, parameterPolicies: new RouteValueDictionary { ["provider"] = new SegmentConstraint(s => slugs.Contains(s)) });
-        app.Map(providerRoute, GatewayEndpoint.Keyed(CallerDialect.OpenAi,
-            r => r.Http.RequestServices.GetRequiredService<PassthroughEndpoint>().HandleAsync(r))).WithMetadata(new HttpMethodMetadata(Methods));
+        var passthrough = EndpointMap.Shared<PassthroughEndpoint>(app);
+        app.Map(providerRoute, GatewayEndpoint.Keyed(CallerDialect.OpenAi, r => passthrough().HandleAsync(r))).WithMetadata(new HttpMethodMetadata(Methods));
 
         var otherRoute = RoutePatternFactory.Parse("/{segment}/{**path}", defaults: null,
             parameterPolicies: new RouteValueDictionary { ["segment"] = new SegmentConstraint(s => !slugs.Contains(s) && !GatewaySegments.Contains(s)) });
