@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Microsoft.Extensions.Configuration;
 
@@ -8,8 +9,13 @@ public sealed record ProviderEndpoint(ProviderRecord Provider, string BaseUrl, s
 {
     public bool HasKey => !string.IsNullOrEmpty(ApiKey);
 
-    /// <summary>Joins the base URL and a provider path, keeping any path the base URL already has.</summary>
-    public Uri Resolve(string path) => new(BaseUrl.TrimEnd('/') + "/" + path.TrimStart('/'));
+    /// <summary>
+    /// Joins the base URL and a provider path, keeping any path the base URL already has. The paths come from the
+    /// catalog (a provider's chat path, a model's), so there are few of them and each is parsed once, not per request.
+    /// </summary>
+    public Uri Resolve(string path) => Resolved.GetOrAdd((BaseUrl, path), static key => new Uri(key.BaseUrl.TrimEnd('/') + "/" + key.Path.TrimStart('/')));
+
+    private static readonly ConcurrentDictionary<(string BaseUrl, string Path), Uri> Resolved = new();
 }
 
 /// <summary>
