@@ -114,7 +114,6 @@ public static class GatewayApp
 
         services.AddHttpClient(UpstreamClient.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(UpstreamClient.CreateHandler)
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
             // The default handlers log request URIs, which can carry keys (?key=): never log them.
             .RemoveAllLoggers();
         services.AddSingleton<UpstreamClient>();

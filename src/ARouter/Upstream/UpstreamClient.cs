@@ -21,7 +21,12 @@ public sealed class UpstreamCall(HttpResponseMessage response, UpstreamDeadline 
 }
 
 /// <summary>Sends one request to a provider over pooled connections, turning transport failures into gateway errors.</summary>
-public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<UpstreamOptions> options)
+/// <remarks>
+/// It sends through the factory's handler with an <see cref="HttpMessageInvoker"/>, not an <see cref="HttpClient"/>: the
+/// client's one addition used here would be a linked cancellation source per request (its own pending-requests token
+/// joined to the caller's), and the deadline already cancels the call.
+/// </remarks>
+public sealed class UpstreamClient(IHttpMessageHandlerFactory handlers, IOptions<UpstreamOptions> options)
 {
     public const string HttpClientName = "upstream";
     private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutKey = new("arouter.connect-timeout");
@@ -47,7 +52,9 @@ public sealed class UpstreamClient(IHttpClientFactory clients, IOptions<Upstream
         var deadline = new UpstreamDeadline(timeouts, clientAborted);
         try
         {
-            var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            // Like HttpClient's ResponseHeadersRead: the body is left to the relay. The handler is the factory's; not ours to dispose.
+            using var invoker = new HttpMessageInvoker(handlers.CreateHandler(HttpClientName), disposeHandler: false);
+            var response = await invoker.SendAsync(request, deadline.Token);
             deadline.HeadersArrived(stream);
             return (new UpstreamCall(response, deadline), null);
         }
