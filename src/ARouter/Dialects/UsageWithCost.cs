@@ -9,7 +9,7 @@ public static class UsageWithCost
     {
         json.WriteStartObject(name);
         foreach (var field in providerUsage.EnumerateObject())
-            if (field.Name != "cost") field.WriteTo(json);
+            if (!field.NameEquals("cost"u8)) field.WriteTo(json);
         json.WriteNumber("cost", cost);
         json.WriteEndObject();
     }

@@ -69,7 +69,7 @@ public static class OpenAiRequestEncoder
         json.WriteStartObject("stream_options");
         if (callerOptions is { } options)
             foreach (var property in options.EnumerateObject())
-                if (property.Name != "include_usage") property.WriteTo(json);
+                if (!property.NameEquals("include_usage"u8)) property.WriteTo(json);
         // The gateway needs the provider's own token counts to bill, whatever the caller asked for.
         json.WriteBoolean("include_usage", true);
         json.WriteEndObject();
