@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 using ARouter.Catalog;
@@ -34,11 +35,13 @@ public static partial class PassthroughPath
         {
             if (text.Contains('\\') || text.Contains("%5c", StringComparison.OrdinalIgnoreCase)) return "backslashes are not allowed in a provider path";
             if (text.Contains("//", StringComparison.Ordinal)) return "empty path segments ('//') are not allowed in a provider path";
-            foreach (var segment in text.Split('/'))
+            foreach (var range in text.AsSpan().Split('/'))
             {
-                if (segment is "." or "..") return "'.' and '..' segments (in any encoding) are not allowed in a provider path";
+                if (text.AsSpan(range) is "." or "..") return "'.' and '..' segments (in any encoding) are not allowed in a provider path";
             }
-            if (text.Any(char.IsControl)) return "control characters are not allowed in a provider path";
+            // char.IsControl's two ranges.
+            if (text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || text.AsSpan().ContainsAnyInRange('\u007f', '\u009f'))
+                return "control characters are not allowed in a provider path";
             var decoded = Uri.UnescapeDataString(text);
             if (decoded == text) break;
             text = decoded;
@@ -77,13 +80,16 @@ public static partial class PassthroughPath
     /// </summary>
     public static Uri? Destination(ProviderEndpoint endpoint, string remainder, string query)
     {
-        if (!Uri.TryCreate(endpoint.BaseUrl, UriKind.Absolute, out var baseUri)) return null;
+        if (BaseUris.GetOrAdd(endpoint.BaseUrl, static url => Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed : null) is not { } baseUri) return null;
         if (!Uri.TryCreate(endpoint.BaseUrl.TrimEnd('/') + remainder + query, UriKind.Absolute, out var destination)) return null;
         var sameOrigin = destination.Scheme == baseUri.Scheme && destination.IdnHost == baseUri.IdnHost && destination.Port == baseUri.Port;
         var basePath = baseUri.AbsolutePath.TrimEnd('/');
         var underBase = destination.AbsolutePath.StartsWith(basePath, StringComparison.Ordinal);
         return sameOrigin && underBase ? destination : null;
     }
+
+    /// <summary>The configured base URLs, parsed once (there are as many as providers).</summary>
+    private static readonly ConcurrentDictionary<string, Uri?> BaseUris = new(StringComparer.Ordinal);
 
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.\-]*:", RegexOptions.CultureInvariant)]
     private static partial Regex SchemePrefix();

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ARouter.Billing;
 using ARouter.Catalog;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.AspNetCore.Http;
 
 namespace ARouter.Passthrough;
@@ -24,7 +25,7 @@ public sealed class UsageTap(WireDialect dialect, HttpResponse response, Passthr
     private readonly NativeUsage _usage = new(dialect);
     private Mode _mode;
     private SseEventSplitter? _sse;
-    private ArrayBufferWriter<byte>? _json;
+    private ArrayPoolBufferWriter<byte>? _json;
     private byte[]? _head;
     private byte[]? _tail;
     private long _tailWritten;
@@ -67,6 +68,7 @@ public sealed class UsageTap(WireDialect dialect, HttpResponse response, Passthr
         {
         }
         _mode = Mode.Ignored;
+        _json?.Dispose();
         _json = null;
         _tail = null;
     }
@@ -86,7 +88,7 @@ public sealed class UsageTap(WireDialect dialect, HttpResponse response, Passthr
         {
             // Sized to the body when its length is known: most answers are a few hundred bytes, and 16 KiB per request adds up.
             var expected = response.ContentLength is > 0 and var length ? Math.Min(length, options.MaxParsedBytes) : 4096;
-            _json = new ArrayBufferWriter<byte>((int)Math.Max(256, expected));
+            _json = new ArrayPoolBufferWriter<byte>((int)Math.Max(256, expected));
             return Mode.Json;
         }
         return Mode.Ignored;
@@ -106,6 +108,7 @@ public sealed class UsageTap(WireDialect dialect, HttpResponse response, Passthr
             _head = _json.WrittenSpan[..Math.Min(HeadKeptWhenLarge, _json.WrittenCount)].ToArray();
             _tail = new byte[options.TailBytes];
             AppendTail(_json.WrittenSpan);
+            _json.Dispose();
             _json = null;
         }
         AppendTail(bytes);
