@@ -15,6 +15,22 @@ internal static class JsonRead
     public static string RequiredString(JsonElement obj, string name, string path)
         => OptionalString(obj, name, path) ?? throw new DecodeException($"'{path}' is required.", path);
 
+    /// <summary>
+    /// The string field <paramref name="name"/> of the object at <paramref name="parent"/>, whose path
+    /// (<c>parent.name</c>) is put together only for an error: made for every field of every message, those paths
+    /// were the largest part of what decoding a request allocated.
+    /// </summary>
+    public static string? OptionalStringOf(JsonElement obj, string parent, string name)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.String) throw new DecodeException($"'{parent}.{name}' must be a string.", $"{parent}.{name}");
+        return value.GetString();
+    }
+
+    /// <inheritdoc cref="OptionalStringOf"/>
+    public static string RequiredStringOf(JsonElement obj, string parent, string name)
+        => OptionalStringOf(obj, parent, name) ?? throw new DecodeException($"'{parent}.{name}' is required.", $"{parent}.{name}");
+
     public static bool? OptionalBool(JsonElement obj, string name)
     {
         if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;

@@ -99,7 +99,7 @@ public static class AnthropicRequestDecoder
     private static void DecodeMessage(JsonElement message, string path, List<ChatMessage> output)
     {
         if (message.ValueKind != JsonValueKind.Object) throw new DecodeException($"{path}: must be an object", path);
-        var role = JsonRead.RequiredString(message, "role", $"{path}.role");
+        var role = JsonRead.RequiredStringOf(message, path, "role");
         if (role is not ("user" or "assistant")) throw new DecodeException($"{path}.role: must be 'user' or 'assistant' (got '{role}')", $"{path}.role");
         if (!message.TryGetProperty("content", out var content)) throw new DecodeException($"{path}.content: Field required", $"{path}.content");
 
@@ -118,11 +118,11 @@ public static class AnthropicRequestDecoder
         {
             var blockPath = $"{path}.content.{index++}";
             if (block.ValueKind != JsonValueKind.Object) throw new DecodeException($"{blockPath}: must be an object", blockPath);
-            var type = JsonRead.RequiredString(block, "type", $"{blockPath}.type");
+            var type = JsonRead.RequiredStringOf(block, blockPath, "type");
             switch (type)
             {
                 case "text":
-                    parts.Add(new TextPart(JsonRead.RequiredString(block, "text", $"{blockPath}.text")));
+                    parts.Add(new TextPart(JsonRead.RequiredStringOf(block, blockPath, "text")));
                     break;
                 case "image":
                     parts.Add(DecodeImage(block, blockPath));
@@ -132,14 +132,14 @@ public static class AnthropicRequestDecoder
                     break;
                 case "tool_use" when role == "assistant":
                     var input = block.TryGetProperty("input", out var i) ? i.GetRawText() : "{}";
-                    calls.Add(new ToolCall(JsonRead.RequiredString(block, "id", $"{blockPath}.id"), JsonRead.RequiredString(block, "name", $"{blockPath}.name"), input));
+                    calls.Add(new ToolCall(JsonRead.RequiredStringOf(block, blockPath, "id"), JsonRead.RequiredStringOf(block, blockPath, "name"), input));
                     break;
                 case "tool_result" when role == "user":
                     output.Add(DecodeToolResult(block, blockPath));
                     break;
                 case "thinking" when role == "assistant":
-                    reasoning = JsonRead.OptionalString(block, "thinking", $"{blockPath}.thinking");
-                    signature = JsonRead.OptionalString(block, "signature", $"{blockPath}.signature");
+                    reasoning = JsonRead.OptionalStringOf(block, blockPath, "thinking");
+                    signature = JsonRead.OptionalStringOf(block, blockPath, "signature");
                     break;
                 case "redacted_thinking" when role == "assistant":
                     break;
@@ -153,7 +153,7 @@ public static class AnthropicRequestDecoder
 
     private static ChatMessage DecodeToolResult(JsonElement block, string path)
     {
-        var id = JsonRead.RequiredString(block, "tool_use_id", $"{path}.tool_use_id");
+        var id = JsonRead.RequiredStringOf(block, path, "tool_use_id");
         var text = "";
         if (JsonRead.OptionalElement(block, "content") is { } content)
         {
@@ -181,7 +181,7 @@ public static class AnthropicRequestDecoder
     private static ContentPart DecodeDocument(JsonElement block, string path)
     {
         var source = Source(block, path);
-        var title = JsonRead.OptionalString(block, "title", $"{path}.title");
+        var title = JsonRead.OptionalStringOf(block, path, "title");
         return JsonRead.RequiredString(source, "type", $"{path}.source.type") switch
         {
             "base64" => new FilePart($"data:{JsonRead.RequiredString(source, "media_type", $"{path}.source.media_type")};base64,{JsonRead.RequiredString(source, "data", $"{path}.source.data")}",
@@ -199,9 +199,9 @@ public static class AnthropicRequestDecoder
 
     private static string TextBlock(JsonElement block, string path)
     {
-        if (block.ValueKind != JsonValueKind.Object || JsonRead.OptionalString(block, "type", $"{path}.type") != "text")
+        if (block.ValueKind != JsonValueKind.Object || JsonRead.OptionalStringOf(block, path, "type") != "text")
             throw new DecodeException($"{path}: must be a text block", path);
-        return JsonRead.RequiredString(block, "text", $"{path}.text");
+        return JsonRead.RequiredStringOf(block, path, "text");
     }
 
     private static List<string>? ReadStopSequences(JsonElement root)
@@ -224,9 +224,9 @@ public static class AnthropicRequestDecoder
             {
                 var path = $"tools.{index++}";
                 if (tool.ValueKind != JsonValueKind.Object) throw new DecodeException($"{path}: must be an object", path);
-                if (JsonRead.OptionalString(tool, "type", $"{path}.type") is { } type && type != "custom")
+                if (JsonRead.OptionalStringOf(tool, path, "type") is { } type && type != "custom")
                     throw new DecodeException($"{path}.type: server tool '{type}' runs only on Anthropic and cannot be translated to another provider", $"{path}.type");
-                tools.Add(new ToolDefinition(JsonRead.RequiredString(tool, "name", $"{path}.name"), JsonRead.OptionalString(tool, "description", $"{path}.description"),
+                tools.Add(new ToolDefinition(JsonRead.RequiredStringOf(tool, path, "name"), JsonRead.OptionalStringOf(tool, path, "description"),
                     JsonRead.OptionalElement(tool, "input_schema") ?? throw new DecodeException($"{path}.input_schema: Field required", $"{path}.input_schema")));
             }
         }

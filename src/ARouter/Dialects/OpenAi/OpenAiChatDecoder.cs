@@ -63,7 +63,7 @@ public static class OpenAiChatDecoder
     private static ChatMessage DecodeMessage(JsonElement message, string path)
     {
         if (message.ValueKind != JsonValueKind.Object) throw new DecodeException($"'{path}' must be an object.", path);
-        var roleName = JsonRead.RequiredString(message, "role", $"{path}.role");
+        var roleName = JsonRead.RequiredStringOf(message, path, "role");
         var role = roleName switch
         {
             "system" or "developer" => ChatRole.System,
@@ -82,9 +82,9 @@ public static class OpenAiChatDecoder
         return new ChatMessage(role, content)
         {
             ToolCalls = toolCalls,
-            ToolCallId = JsonRead.OptionalString(message, "tool_call_id", $"{path}.tool_call_id"),
-            Name = JsonRead.OptionalString(message, "name", $"{path}.name"),
-            Reasoning = JsonRead.OptionalString(message, "reasoning_content", $"{path}.reasoning_content") ?? JsonRead.OptionalString(message, "reasoning", $"{path}.reasoning") ?? details?.Text,
+            ToolCallId = JsonRead.OptionalStringOf(message, path, "tool_call_id"),
+            Name = JsonRead.OptionalStringOf(message, path, "name"),
+            Reasoning = JsonRead.OptionalStringOf(message, path, "reasoning_content") ?? JsonRead.OptionalStringOf(message, path, "reasoning") ?? details?.Text,
             ReasoningSignature = details?.Signature,
         };
     }
@@ -102,10 +102,10 @@ public static class OpenAiChatDecoder
         {
             var partPath = $"{path}.content[{index++}]";
             if (part.ValueKind != JsonValueKind.Object) throw new DecodeException($"'{partPath}' must be an object.", partPath);
-            var type = JsonRead.RequiredString(part, "type", $"{partPath}.type");
+            var type = JsonRead.RequiredStringOf(part, partPath, "type");
             parts.Add(type switch
             {
-                "text" or "input_text" => new TextPart(JsonRead.RequiredString(part, "text", $"{partPath}.text")),
+                "text" or "input_text" => new TextPart(JsonRead.RequiredStringOf(part, partPath, "text")),
                 "image_url" => DecodeImage(part, partPath),
                 "file" => DecodeFile(part, partPath),
                 _ => throw new DecodeException($"'{partPath}.type' '{type}' is not supported (use text, image_url or file).", $"{partPath}.type"),
@@ -145,7 +145,7 @@ public static class OpenAiChatDecoder
             if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object)
                 throw new DecodeException($"'{callPath}' must be an object with a 'function'.", callPath);
             list.Add(new ToolCall(
-                JsonRead.OptionalString(call, "id", $"{callPath}.id") ?? "",
+                JsonRead.OptionalStringOf(call, callPath, "id") ?? "",
                 JsonRead.RequiredString(function, "name", $"{callPath}.function.name"),
                 JsonRead.OptionalString(function, "arguments", $"{callPath}.function.arguments") ?? "{}"));
         }

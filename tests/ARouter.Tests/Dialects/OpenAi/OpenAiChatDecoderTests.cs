@@ -43,6 +43,13 @@ public class OpenAiChatDecoderTests
     [InlineData("""{"model":"a/b","messages":[{"role":"user","content":"hi"}],"max_tokens":0}""", "'max_tokens' must be at least 1")]
     [InlineData("""{"model":"a/b","messages":[{"role":"user","content":"hi"}],"stream":"yes"}""", "'stream' must be a boolean")]
     [InlineData("""{"model":7,"messages":[{"role":"user","content":"hi"}]}""", "'model' must be a string")]
+    [InlineData("""{"model":"a/b","messages":[{"content":"hi"}]}""", "'messages[0].role' is required")]
+    [InlineData("""{"model":"a/b","messages":[{"role":"user","content":"hi"},{"role":7,"content":"hi"}]}""", "'messages[1].role' must be a string")]
+    [InlineData("""{"model":"a/b","messages":[{"role":"user","content":"hi","name":1}]}""", "'messages[0].name' must be a string")]
+    [InlineData("""{"model":"a/b","messages":[{"role":"tool","content":"x","tool_call_id":[]}]}""", "'messages[0].tool_call_id' must be a string")]
+    [InlineData("""{"model":"a/b","messages":[{"role":"assistant","content":"x","reasoning_content":{}}]}""", "'messages[0].reasoning_content' must be a string")]
+    [InlineData("""{"model":"a/b","messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"text"}]}]}""", "'messages[0].content[1].text' is required")]
+    [InlineData("""{"model":"a/b","messages":[{"role":"user","content":[{"text":"a"}]}]}""", "'messages[0].content[0].type' is required")]
     [InlineData("""[1,2]""", "must be a JSON object")]
     public void Refuses_malformed_requests_with_a_message_naming_the_problem(string json, string expected)
     {
