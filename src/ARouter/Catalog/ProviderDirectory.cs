@@ -9,6 +9,9 @@ public sealed record ProviderEndpoint(ProviderRecord Provider, string BaseUrl, s
 {
     public bool HasKey => !string.IsNullOrEmpty(ApiKey);
 
+    /// <summary>The base URL, parsed once; null when what was configured is not an absolute URL.</summary>
+    public Uri? BaseUri { get; } = Uri.TryCreate(BaseUrl, UriKind.Absolute, out var parsed) ? parsed : null;
+
     /// <summary>
     /// Joins the base URL and a provider path, keeping any path the base URL already has. The paths come from the
     /// catalog (a provider's chat path, a model's), so there are few of them and each is parsed once, not per request.

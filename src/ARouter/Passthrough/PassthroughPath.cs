@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 using ARouter.Catalog;
@@ -80,16 +79,13 @@ public static partial class PassthroughPath
     /// </summary>
     public static Uri? Destination(ProviderEndpoint endpoint, string remainder, string query)
     {
-        if (BaseUris.GetOrAdd(endpoint.BaseUrl, static url => Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed : null) is not { } baseUri) return null;
+        if (endpoint.BaseUri is not { } baseUri) return null;
         if (!Uri.TryCreate(endpoint.BaseUrl.TrimEnd('/') + remainder + query, UriKind.Absolute, out var destination)) return null;
         var sameOrigin = destination.Scheme == baseUri.Scheme && destination.IdnHost == baseUri.IdnHost && destination.Port == baseUri.Port;
         var basePath = baseUri.AbsolutePath.TrimEnd('/');
         var underBase = destination.AbsolutePath.StartsWith(basePath, StringComparison.Ordinal);
         return sameOrigin && underBase ? destination : null;
     }
-
-    /// <summary>The configured base URLs, parsed once (there are as many as providers).</summary>
-    private static readonly ConcurrentDictionary<string, Uri?> BaseUris = new(StringComparer.Ordinal);
 
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.\-]*:", RegexOptions.CultureInvariant)]
     private static partial Regex SchemePrefix();

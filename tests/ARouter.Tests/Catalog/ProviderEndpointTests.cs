@@ -25,4 +25,11 @@ public sealed class ProviderEndpointTests
         Assert.Equal("https://two.example.com/v1/chat/completions", second.Resolve("/v1/chat/completions").AbsoluteUri);
         Assert.Equal("https://one.example.com/v1/embeddings", first.Resolve("/v1/embeddings").AbsoluteUri);
     }
+
+    [Fact]
+    public void The_base_url_is_parsed_once_and_is_null_when_it_is_not_absolute()
+    {
+        Assert.Equal("https://proxy.example.com/openai/", new ProviderEndpoint(OpenAi, "https://proxy.example.com/openai/", null).BaseUri?.AbsoluteUri);
+        Assert.Null(new ProviderEndpoint(OpenAi, "proxy.example.com/openai", null).BaseUri);
+    }
 }
