@@ -6,14 +6,10 @@ namespace ARouter.Dialects;
 internal static class JsonRead
 {
     public static string? OptionalString(JsonElement obj, string name, string path)
-    {
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        if (value.ValueKind != JsonValueKind.String) throw new DecodeException($"'{path}' must be a string.", path);
-        return value.GetString();
-    }
+        => TryString(obj, name, out var value) ? value : throw NotAString(path);
 
     public static string RequiredString(JsonElement obj, string name, string path)
-        => OptionalString(obj, name, path) ?? throw new DecodeException($"'{path}' is required.", path);
+        => OptionalString(obj, name, path) ?? throw Missing(path);
 
     /// <summary>
     /// The string field <paramref name="name"/> of the object at <paramref name="parent"/>, whose path
@@ -21,15 +17,24 @@ internal static class JsonRead
     /// were the largest part of what decoding a request allocated.
     /// </summary>
     public static string? OptionalStringOf(JsonElement obj, string parent, string name)
-    {
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        if (value.ValueKind != JsonValueKind.String) throw new DecodeException($"'{parent}.{name}' must be a string.", $"{parent}.{name}");
-        return value.GetString();
-    }
+        => TryString(obj, name, out var value) ? value : throw NotAString($"{parent}.{name}");
 
     /// <inheritdoc cref="OptionalStringOf"/>
     public static string RequiredStringOf(JsonElement obj, string parent, string name)
-        => OptionalStringOf(obj, parent, name) ?? throw new DecodeException($"'{parent}.{name}' is required.", $"{parent}.{name}");
+        => OptionalStringOf(obj, parent, name) ?? throw Missing($"{parent}.{name}");
+
+    /// <summary>False when the field is there but not a string; absent or null reads as a null string.</summary>
+    private static bool TryString(JsonElement obj, string name, out string? value)
+    {
+        value = null;
+        if (!obj.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null) return true;
+        if (element.ValueKind != JsonValueKind.String) return false;
+        value = element.GetString();
+        return true;
+    }
+
+    private static DecodeException NotAString(string path) => new($"'{path}' must be a string.", path);
+    private static DecodeException Missing(string path) => new($"'{path}' is required.", path);
 
     public static bool? OptionalBool(JsonElement obj, string name)
     {
