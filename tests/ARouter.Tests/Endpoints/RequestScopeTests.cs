@@ -38,11 +38,12 @@ public sealed class RequestScopeTests
             for (var i = 0; i < 2; i++)
             {
                 using var request = make();
+                request.Headers.Add(ScopeSeen.Probe, $"{label}-{i}");
                 using var response = await gateway.Client.SendAsync(request);
                 Assert.Equal(200, (int)response.StatusCode);
                 await response.Content.ReadAsStringAsync();
             }
-            scoped.Add((label, seen.Last));
+            scoped.Add((label, await seen.AskedAsync($"{label}-1")));
         }
 
         Assert.Equal([("chat", false), ("stream", false), ("passthrough", false), ("messages", false), ("balance", false)], scoped);
@@ -51,7 +52,20 @@ public sealed class RequestScopeTests
     /// <summary>Outside the whole pipeline: whether anything asked the request for its own service container.</summary>
     private sealed class ScopeSeen : IStartupFilter
     {
-        public volatile bool Last;
+        public const string Probe = "x-scope-probe";
+        private readonly ConcurrentDictionary<string, bool> _asked = new();
+
+        /// <summary>The client can read the whole response before the pipeline has returned, so this waits for the request's own answer.</summary>
+        public async Task<bool> AskedAsync(string probe)
+        {
+            for (var waited = 0; waited < 5000; waited += 10)
+            {
+                if (_asked.TryGetValue(probe, out var asked))
+                    return asked;
+                await Task.Delay(10);
+            }
+            throw new TimeoutException($"the pipeline never finished request {probe}");
+        }
 
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
@@ -62,7 +76,7 @@ public sealed class RequestScopeTests
                 var watched = new WatchedServices(context.Features.Get<IServiceProvidersFeature>() ?? new RequestServicesFeature(context, scopes));
                 context.Features.Set<IServiceProvidersFeature>(watched);
                 await inner(context);
-                Last = watched.Asked;
+                _asked[context.Request.Headers[Probe].ToString()] = watched.Asked;
             });
             next(app);
         };
