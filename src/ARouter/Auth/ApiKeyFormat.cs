@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using ARouter.Storage;
 
 namespace ARouter.Auth;
@@ -15,15 +13,8 @@ public static class ApiKeyFormat
 
     public static bool LooksValid(ReadOnlySpan<char> key) => key.StartsWith(Scheme, StringComparison.Ordinal) && key.Length >= Scheme.Length + 32 && key.Length <= 256;
 
-    /// <summary>A fast unsalted hash is right here: the key is 238 bits of randomness, so there is nothing to brute-force.</summary>
-    public static string Hash(ReadOnlySpan<char> key)
-    {
-        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(key.Length)];
-        var length = Encoding.UTF8.GetBytes(key, utf8);
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(utf8[..length], digest);
-        return Convert.ToHexStringLower(digest);
-    }
+    /// <summary>The stored form of a key: its SHA-256 in lower-case hex.</summary>
+    public static string Hash(ReadOnlySpan<char> key) => KeyDigest.Of(key).ToHex();
 
     public static string DisplayPrefix(string key) => key[..Math.Min(DisplayPrefixLength, key.Length)] + "…";
 

@@ -22,35 +22,38 @@ public sealed class KeyAuthenticator(IKeyStore store, TimeProvider clock, ICache
 {
     private static readonly TimeSpan PositiveTtl = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(2);
-    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Key, long ExpiresAt)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<KeyDigest, (Caller? Caller, long ExpiresAt)> _cache = new();
 
     public async ValueTask<(Caller? Caller, AuthFailure Failure)> AuthenticateAsync(HttpRequest request, CancellationToken ct)
     {
-        var presented = ApiKeyExtractor.Extract(request);
-        if (presented is null) return (null, AuthFailure.Missing);
+        if (!ApiKeyExtractor.TryExtract(request, out var presented)) return (null, AuthFailure.Missing);
         if (!ApiKeyFormat.LooksValid(presented)) return (null, AuthFailure.Malformed);
 
-        var hash = ApiKeyFormat.Hash(presented);
+        var digest = KeyDigest.Of(presented);
         var now = clock.GetTimestamp();
-        ApiKeyRecord? key;
-        if (_cache.TryGetValue(hash, out var cached) && cached.ExpiresAt > now)
+        Caller? caller;
+        if (_cache.TryGetValue(digest, out var cached) && cached.ExpiresAt > now)
         {
-            key = cached.Key;
+            caller = cached.Caller;
         }
         else
         {
-            key = await store.FindByHashAsync(hash, ct);
+            var key = await store.FindByHashAsync(digest.ToHex(), ct);
+            caller = key is null ? null : new Caller(key);
             var ttl = key is null ? NegativeTtl : PositiveTtl;
-            _cache[hash] = (key, now + (long)(ttl.TotalSeconds * clock.TimestampFrequency));
+            _cache[digest] = (caller, now + (long)(ttl.TotalSeconds * clock.TimestampFrequency));
         }
 
-        if (key is null) return (null, AuthFailure.Unknown);
-        if (key.RevokedAt is not null) return (null, AuthFailure.Revoked);
-        if (key.Disabled) return (null, AuthFailure.Disabled);
-        return (new Caller(key), default);
+        if (caller is null) return (null, AuthFailure.Unknown);
+        if (caller.Key.RevokedAt is not null) return (null, AuthFailure.Revoked);
+        if (caller.Key.Disabled) return (null, AuthFailure.Disabled);
+        return (caller, default);
     }
 
-    public void Invalidate(string keyHash) => _cache.TryRemove(keyHash, out _);
+    public void Invalidate(string keyHash)
+    {
+        if (KeyDigest.TryParseHex(keyHash, out var digest)) _cache.TryRemove(digest, out _);
+    }
 
     /// <summary>A key changed in this process: drop it here and tell the other instances.</summary>
     public void Changed(string keyHash)
