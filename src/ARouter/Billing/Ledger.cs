@@ -21,7 +21,6 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
 {
     private readonly IReservationBook _book = book ?? new LocalReservationBook();
 
-    private static readonly TimeSpan DurableWait = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Task<AccountBalance?>> _accounts = new(StringComparer.Ordinal);
 
     /// <param name="keyLimit">The key's own spend limit, held exactly like the balance; null for a key without one.</param>
@@ -77,20 +76,11 @@ public sealed class Ledger(ILedgerStore store, LedgerWriter writer, TimeProvider
             _book.Committed(reservation, applied.Applied ? applied.BalanceAfterNanos : null);
         });
         // The caller is shown this charge as usage.cost only once it is committed, however long the database takes:
-        // a cost a client has seen must survive a crash. WaitAsync drops its timer as soon as the write commits (a
-        // Task.Delay kept one alive for the full 10 s per request); a slower commit is logged, and still waited for.
+        // a cost a client has seen must survive a crash. A slow commit is logged by the writer's watchdog, and still waited for.
         AppliedEntry applied = default;
         try
         {
-            try
-            {
-                applied = await write.WaitAsync(DurableWait);
-            }
-            catch (TimeoutException)
-            {
-                Log.LedgerSlow(logger, reservation.GenerationId);
-                applied = await write;
-            }
+            applied = await write;
         }
         catch (Exception) when (write.IsFaulted)
         {

@@ -22,6 +22,18 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _loop;
     private int _depth;
+    private Timer? _watchdog;
+    // When the batch being committed was first tried (Environment.TickCount64; 0 between batches), its size, and the last one reported slow.
+    private long _batchStarted;
+    private int _batchCount;
+    private long _reportedSlow;
+
+    /// <summary>
+    /// How long a batch may go uncommitted before the writer logs it. Every settle in it waits (a cost the caller is shown
+    /// must be durable), so a stuck database shows here. One watchdog for the writer's lifetime checks, instead of a
+    /// timer per waiting request.
+    /// </summary>
+    internal TimeSpan SlowAfter { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Set by the composition root: called between batches to pick up changes made by other processes.</summary>
     internal Func<CancellationToken, Task>? Refresh { get; set; }
@@ -33,15 +45,15 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
     public Task<AppliedEntry> WriteAsync(LedgerEntry entry, Action<AppliedEntry>? onCommitted = null)
     {
         // Completed on the writer's thread only when it has nothing else to do (see CommitWithRetryAsync); otherwise on the pool.
-        var pending = new Pending(entry, onCommitted, new TaskCompletionSource<AppliedEntry>());
+        var pending = new Pending(entry, onCommitted, awaited: true);
         Enqueue(pending);
-        return pending.Done!.Task;
+        return pending.Task;
     }
 
     /// <summary>Queues an entry nobody waits for (the record of a request that cost nothing).</summary>
     public void Post(LedgerEntry entry)
     {
-        Enqueue(new Pending(entry, null, null));
+        Enqueue(new Pending(entry, null, awaited: false));
     }
 
     private void Enqueue(Pending pending)
@@ -55,7 +67,19 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _loop = Task.Run(RunAsync, CancellationToken.None);
+        var period = SlowAfter / 2;
+        _watchdog = new Timer(static writer => ((LedgerWriter)writer!).ReportSlowBatch(), this, period, period);
         return Task.CompletedTask;
+    }
+
+    private void ReportSlowBatch()
+    {
+        var started = Volatile.Read(ref _batchStarted);
+        if (started == 0 || started == _reportedSlow) return;
+        var waited = Environment.TickCount64 - started;
+        if (waited < SlowAfter.TotalMilliseconds) return;
+        _reportedSlow = started;
+        Log.LedgerSlow(logger, Volatile.Read(ref _batchCount), Math.Round(waited / 1000.0, 1), Math.Max(0, QueueDepth - Volatile.Read(ref _batchCount)));
     }
 
     /// <summary>
@@ -67,6 +91,7 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         _queue.Writer.TryComplete();
         if (_loop is null) return;
         if (await Task.WhenAny(_loop, Task.Delay(FlushTimeout)) != _loop) Log.LedgerNotFlushed(logger, QueueDepth);
+        if (_watchdog is not null) await _watchdog.DisposeAsync();
     }
 
     private async Task RunAsync()
@@ -109,7 +134,10 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
                     batch.Add(pending);
                     entries.Add(pending.Entry);
                 }
+                Volatile.Write(ref _batchCount, batch.Count);
+                Volatile.Write(ref _batchStarted, Environment.TickCount64);
                 await CommitWithRetryAsync(batch, entries);
+                Volatile.Write(ref _batchStarted, 0);
                 Interlocked.Add(ref _depth, -batch.Count);
                 if (Environment.TickCount64 - lastRefresh > RefreshInterval.TotalMilliseconds)
                 {
@@ -158,16 +186,20 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         catch (Exception e)
         {
             Log.LedgerBatchFailed(logger, 1, e.GetType().Name, 0);
-            pending.Done?.TrySetException(e);
+            pending.TrySetException(e);
         }
     }
 
     private static void Complete(Pending pending, AppliedEntry applied, bool inline)
     {
         pending.OnCommitted?.Invoke(applied);
-        if (pending.Done is not { } done) return;
-        if (inline) done.TrySetResult(applied);
-        else ThreadPool.UnsafeQueueUserWorkItem(static state => state.Done.TrySetResult(state.Applied), (Done: done, Applied: applied), preferLocal: false);
+        if (!pending.Awaited) return;
+        if (inline) pending.TrySetResult(applied);
+        else
+        {
+            pending.Applied = applied;
+            ThreadPool.UnsafeQueueUserWorkItem(pending, preferLocal: false);
+        }
     }
 
     private async Task RefreshQuietlyAsync()
@@ -183,5 +215,15 @@ public sealed class LedgerWriter(ILedgerStore store, ILogger<LedgerWriter> logge
         }
     }
 
-    private sealed record Pending(LedgerEntry Entry, Action<AppliedEntry>? OnCommitted, TaskCompletionSource<AppliedEntry>? Done);
+    /// <summary>An entry and the wait of the request that queued it; it is also the pool's work item that ends that wait.</summary>
+    private sealed class Pending(LedgerEntry entry, Action<AppliedEntry>? onCommitted, bool awaited) : TaskCompletionSource<AppliedEntry>, IThreadPoolWorkItem
+    {
+        public LedgerEntry Entry { get; } = entry;
+        public Action<AppliedEntry>? OnCommitted { get; } = onCommitted;
+        /// <summary>False for <see cref="Post"/>: nobody waits, so nothing is completed.</summary>
+        public bool Awaited { get; } = awaited;
+        public AppliedEntry Applied { get; set; }
+
+        public void Execute() => TrySetResult(Applied);
+    }
 }

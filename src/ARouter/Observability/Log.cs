@@ -32,8 +32,8 @@ internal static partial class Log
     [LoggerMessage(2000, LogLevel.Error, "Ledger batch of {Count} failed ({ExceptionType}); retrying in {DelayMs} ms")]
     public static partial void LedgerBatchFailed(ILogger logger, int count, string exceptionType, double delayMs);
 
-    [LoggerMessage(2001, LogLevel.Warning, "Ledger charge for {GenerationId} not yet durable after 10 s; its response waits for the commit")]
-    public static partial void LedgerSlow(ILogger logger, string generationId);
+    [LoggerMessage(2001, LogLevel.Warning, "Ledger batch of {Count} not yet durable after {Seconds} s, {Queued} more queued behind it; the requests' responses wait for the commit")]
+    public static partial void LedgerSlow(ILogger logger, int count, double seconds, int queued);
 
     [LoggerMessage(2002, LogLevel.Warning, "Ledger balance refresh failed ({ExceptionType})")]
     public static partial void LedgerRefreshFailed(ILogger logger, string exceptionType);

@@ -270,6 +270,28 @@ public abstract class LedgerTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_batch_that_stays_uncommitted_is_reported_once_by_the_writer_and_its_settle_still_waits_for_it()
+    {
+        var (account, key) = await AccountAsync(1_000);
+        var logs = new CapturedLogs();
+        var writer = new LedgerWriter(_store, new LoggerFactory([logs]).CreateLogger<LedgerWriter>()) { SlowAfter = TimeSpan.FromMilliseconds(300) };
+        var fault = await InsertFault.ChargesAsync(_database, "test/fails");
+        await writer.StartAsync(default);
+
+        var write = writer.WriteAsync(new ChargeEntry(account, 100, Ids.NewTransactionId(), Generation(Ids.NewGenerationId(), account, key) with { Model = "test/fails" }));
+        await Poll.UntilAsync(() => logs.Lines.Any(l => l.Contains("not yet durable")));
+        await Task.Delay(TimeSpan.FromMilliseconds(900)); // three more checks of the same batch
+        Assert.False(write.IsCompleted);
+        var slow = Assert.Single(logs.Lines, l => l.Contains("not yet durable"));
+        Assert.Contains("Ledger batch of 1 not yet durable after", slow);
+        await fault.RemoveAsync();
+        var applied = await write.WaitAsync(TimeSpan.FromSeconds(60));
+        await writer.StopAsync(default);
+
+        Assert.Equal((true, 900L), (applied.Applied, applied.BalanceAfterNanos));
+    }
+
+    [StoreFact]
     public async Task A_charges_generation_record_is_in_the_table_when_its_write_returns()
     {
         var (account, key) = await AccountAsync(1_000);
