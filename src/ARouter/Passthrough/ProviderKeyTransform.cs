@@ -21,8 +21,10 @@ public sealed class ProviderKeyTransform(Uri destination, AuthStyle auth, string
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.RequestUri = destination;
         foreach (var name in CallerOnlyHeaders) proxyRequest.Headers.Remove(name);
-        foreach (var name in proxyRequest.Headers.Select(h => h.Key).Where(n => n.StartsWith("X-ARouter-", StringComparison.OrdinalIgnoreCase)).ToList())
-            proxyRequest.Headers.Remove(name);
+        List<string>? gatewayOnly = null;
+        foreach (var header in proxyRequest.Headers.NonValidated)
+            if (header.Key.StartsWith("X-ARouter-", StringComparison.OrdinalIgnoreCase)) (gatewayOnly ??= []).Add(header.Key);
+        foreach (var name in gatewayOnly ?? []) proxyRequest.Headers.Remove(name);
         // The tap must read usage out of the body, so ask for it uncompressed.
         proxyRequest.Headers.Remove("Accept-Encoding");
 

@@ -119,6 +119,28 @@ public sealed class PassthroughKeysTests(GatewayWithFakes fixture) : IClassFixtu
         Assert.Equal(FakeProviders.KeyFor("anthropic"), seen.Headers["x-api-key"]);
     }
 
+    /// <summary>Headers meant for the gateway (its own X-ARouter-* ones, cookies, proxy credentials) stay here; the caller's others go on.</summary>
+    [Fact]
+    public async Task Gateway_only_headers_do_not_reach_the_provider()
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var request = PassthroughCalls.Request(HttpMethod.Post, "/openai/v1/chat/completions", account.Key, NativeBody("openai"), KeyPlacement.Bearer);
+        request.Headers.Add("X-ARouter-Debug", "1");
+        request.Headers.Add("x-arouter-trace", "2");
+        request.Headers.Add("Cookie", "session=abc");
+        request.Headers.Add("Proxy-Authorization", "Basic eDp5");
+        request.Headers.Add("X-Caller-Tag", "kept");
+
+        var (status, body, _) = await PassthroughCalls.SendAsync(fixture.Gateway, request);
+
+        Assert.True(status == 200, body);
+        var seen = fixture.Fakes.RequestsTo("openai")[^1];
+        Assert.DoesNotContain(seen.Headers.Keys, name => name.StartsWith("x-arouter-", StringComparison.OrdinalIgnoreCase));
+        Assert.False(seen.Headers.ContainsKey("cookie"));
+        Assert.False(seen.Headers.ContainsKey("proxy-authorization"));
+        Assert.Equal("kept", seen.Headers["x-caller-tag"]);
+    }
+
     /// <summary>A header the caller set is the caller's to send; the gateway adds no trace context of its own.</summary>
     [Fact]
     public async Task A_callers_own_trace_context_reaches_the_provider_unchanged()
