@@ -27,6 +27,19 @@ public sealed class PassthroughKeysTests(GatewayWithFakes fixture) : IClassFixtu
         { "google", "/v1beta/models/gemini-2.5-flash:generateContent", KeyPlacement.QueryKey },
     };
 
+    /// <summary>A native call that succeeds, sent with the caller's extra headers; what the provider saw of it.</summary>
+    private async Task<RecordedRequest> SeenWithHeadersAsync(string slug, string path, KeyPlacement placement, params (string Name, string Value)[] headers)
+    {
+        var account = await fixture.Gateway.CreateAccountAsync(5);
+        var request = PassthroughCalls.Request(HttpMethod.Post, "/" + slug + path, account.Key, NativeBody(slug), placement);
+        foreach (var (name, value) in headers) request.Headers.Add(name, value);
+
+        var (status, body, _) = await PassthroughCalls.SendAsync(fixture.Gateway, request);
+
+        Assert.True(status == 200, body);
+        return fixture.Fakes.RequestsTo(slug)[^1];
+    }
+
     private static string NativeBody(string slug) => slug switch
     {
         "anthropic" => """{"model":"claude-sonnet-4-6","max_tokens":256,"messages":[{"role":"user","content":"Say hello."}]}""",
@@ -105,15 +118,9 @@ public sealed class PassthroughKeysTests(GatewayWithFakes fixture) : IClassFixtu
     [Fact]
     public async Task A_callers_own_anthropic_version_and_beta_headers_are_kept()
     {
-        var account = await fixture.Gateway.CreateAccountAsync(5);
-        var request = PassthroughCalls.Request(HttpMethod.Post, "/anthropic/v1/messages", account.Key, NativeBody("anthropic"), KeyPlacement.XApiKey);
-        request.Headers.Add("anthropic-version", "2023-01-01");
-        request.Headers.Add("anthropic-beta", "prompt-caching-2024-07-31");
+        var seen = await SeenWithHeadersAsync("anthropic", "/v1/messages", KeyPlacement.XApiKey,
+            ("anthropic-version", "2023-01-01"), ("anthropic-beta", "prompt-caching-2024-07-31"));
 
-        var (status, body, _) = await PassthroughCalls.SendAsync(fixture.Gateway, request);
-
-        Assert.True(status == 200, body);
-        var seen = fixture.Fakes.RequestsTo("anthropic")[^1];
         Assert.Equal("2023-01-01", seen.Headers["anthropic-version"]);
         Assert.Equal("prompt-caching-2024-07-31", seen.Headers["anthropic-beta"]);
         Assert.Equal(FakeProviders.KeyFor("anthropic"), seen.Headers["x-api-key"]);
@@ -123,18 +130,9 @@ public sealed class PassthroughKeysTests(GatewayWithFakes fixture) : IClassFixtu
     [Fact]
     public async Task Gateway_only_headers_do_not_reach_the_provider()
     {
-        var account = await fixture.Gateway.CreateAccountAsync(5);
-        var request = PassthroughCalls.Request(HttpMethod.Post, "/openai/v1/chat/completions", account.Key, NativeBody("openai"), KeyPlacement.Bearer);
-        request.Headers.Add("X-ARouter-Debug", "1");
-        request.Headers.Add("x-arouter-trace", "2");
-        request.Headers.Add("Cookie", "session=abc");
-        request.Headers.Add("Proxy-Authorization", "Basic eDp5");
-        request.Headers.Add("X-Caller-Tag", "kept");
+        var seen = await SeenWithHeadersAsync("openai", "/v1/chat/completions", KeyPlacement.Bearer,
+            ("X-ARouter-Debug", "1"), ("x-arouter-trace", "2"), ("Cookie", "session=abc"), ("Proxy-Authorization", "Basic eDp5"), ("X-Caller-Tag", "kept"));
 
-        var (status, body, _) = await PassthroughCalls.SendAsync(fixture.Gateway, request);
-
-        Assert.True(status == 200, body);
-        var seen = fixture.Fakes.RequestsTo("openai")[^1];
         Assert.DoesNotContain(seen.Headers.Keys, name => name.StartsWith("x-arouter-", StringComparison.OrdinalIgnoreCase));
         Assert.False(seen.Headers.ContainsKey("cookie"));
         Assert.False(seen.Headers.ContainsKey("proxy-authorization"));
@@ -145,16 +143,9 @@ public sealed class PassthroughKeysTests(GatewayWithFakes fixture) : IClassFixtu
     [Fact]
     public async Task A_callers_own_trace_context_reaches_the_provider_unchanged()
     {
-        var account = await fixture.Gateway.CreateAccountAsync(5);
         const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-        var request = PassthroughCalls.Request(HttpMethod.Post, "/openai/v1/chat/completions", account.Key, NativeBody("openai"), KeyPlacement.Bearer);
-        request.Headers.Add("traceparent", traceparent);
-        request.Headers.Add("tracestate", "caller=1");
+        var seen = await SeenWithHeadersAsync("openai", "/v1/chat/completions", KeyPlacement.Bearer, ("traceparent", traceparent), ("tracestate", "caller=1"));
 
-        var (status, body, _) = await PassthroughCalls.SendAsync(fixture.Gateway, request);
-
-        Assert.True(status == 200, body);
-        var seen = fixture.Fakes.RequestsTo("openai")[^1];
         Assert.Equal(traceparent, seen.Headers["traceparent"]);
         Assert.Equal("caller=1", seen.Headers["tracestate"]);
     }
