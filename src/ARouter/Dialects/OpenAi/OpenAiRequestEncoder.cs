@@ -29,8 +29,10 @@ public static class OpenAiRequestEncoder
         var quirks = provider.Quirks;
         foreach (var property in root.EnumerateObject())
         {
-            if (GatewayOnlyFields.Contains(property.Name) || quirks.UnsupportedFields.Contains(property.Name)) continue;
-            if (quirks.RenamedFields.TryGetValue(property.Name, out var providerName))
+            // Each read of JsonProperty.Name makes a new string: once per property.
+            var name = property.Name;
+            if (GatewayOnlyFields.Contains(name) || quirks.UnsupportedFields.Contains(name)) continue;
+            if (quirks.RenamedFields.TryGetValue(name, out var providerName))
             {
                 json.WritePropertyName(providerName);
                 property.Value.WriteTo(json);
