@@ -69,7 +69,8 @@ public sealed class SqliteCheckpointTests
         // Copied, then started over (new salts) by one page written between batches, not by the next settle's commit.
         var deadline = DateTime.UtcNow.AddSeconds(30);
         var index = written;
-        while (index.Salts == written.Salts && DateTime.UtcNow < deadline)
+        // SQLite writes the new salts into the wal-index (with no frames) when the write starts over, and the page's frame at its commit: wait for both.
+        while ((index.Salts == written.Salts || index.Frames == 0) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
             index = WalIndex.Read(database.SqlitePath!);
