@@ -18,16 +18,16 @@ public static class EndpointMap
 {
     /// <summary>An ARouter API endpoint (OpenAI-shaped errors) served by a singleton of <typeparamref name="T"/>.</summary>
     private static RequestDelegate Api<T>(IEndpointRouteBuilder app, Func<T, GatewayRequest, Task<GatewayError?>> call) where T : class
-    {
-        var service = Shared<T>(app);
-        return GatewayEndpoint.Keyed(CallerDialect.OpenAi, r => call(service(), r));
-    }
+        => ServedBy(app, CallerDialect.OpenAi, call);
 
     /// <summary>A Gemini API endpoint (Google-shaped errors) served by a singleton of <typeparamref name="T"/>.</summary>
     private static RequestDelegate Gemini<T>(IEndpointRouteBuilder app, Func<T, GatewayRequest, Task<GatewayError?>> call) where T : class
+        => ServedBy(app, CallerDialect.Gemini, call);
+
+    private static RequestDelegate ServedBy<T>(IEndpointRouteBuilder app, CallerDialect dialect, Func<T, GatewayRequest, Task<GatewayError?>> call) where T : class
     {
         var service = Shared<T>(app);
-        return GatewayEndpoint.Keyed(CallerDialect.Gemini, r => call(service(), r));
+        return GatewayEndpoint.Keyed(dialect, r => call(service(), r));
     }
 
     /// <summary>
