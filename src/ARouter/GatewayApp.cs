@@ -150,7 +150,7 @@ public static class GatewayApp
         _ = app.Services.GetRequiredService<GatewayMetrics>();
         // A missing or bad secrets key stops the start, not a caller's first BYOK request.
         _ = app.Services.GetRequiredService<ProviderKeyCipher>();
-        // The o200k vocabulary (~40 MB) is loaded on the first exact count, which many gateways never need; ARouter:Tokenizer:WarmUp loads it now.
+        // The o200k vocabulary (~5 MB) is loaded on the first exact count, which many gateways never need; ARouter:Tokenizer:WarmUp loads it now.
         if (app.Services.GetRequiredService<IOptions<TokenizerOptions>>().Value.WarmUp) app.Services.GetRequiredService<TokenEstimator>().WarmUpInBackground();
         var providers = app.Services.GetRequiredService<ProviderDirectory>().All.Where(p => p.HasKey).Select(p => p.Provider.Slug).Order().ToList();
         Log.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ARouter"), store.Engine, providers.Count, string.Join(", ", providers));

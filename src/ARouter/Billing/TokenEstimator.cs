@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ARouter.Dialects.Canonical;
 using ARouter.Dialects.OpenAi;
-using Microsoft.ML.Tokenizers;
 
 namespace ARouter.Billing;
 
@@ -11,7 +10,7 @@ public sealed record TokenizerOptions
 {
     /// <summary>
     /// Load the o200k vocabulary on a background thread at start-up rather than on the first exact count. Off by
-    /// default: a gateway whose providers report usage and whose callers have credit to spare never needs it (~40 MB).
+    /// default: a gateway whose providers report usage and whose callers have credit to spare never needs it (~5 MB).
     /// </summary>
     public bool WarmUp { get; set; }
 }
@@ -29,7 +28,7 @@ public sealed class TokenEstimator
     /// <summary>Bytes of raw document per token for PDFs: a page of text is ~3 KB and ~750 tokens.</summary>
     private const int PdfBytesPerToken = 4;
 
-    private readonly Lazy<Tokenizer> _tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"), LazyThreadSafetyMode.ExecutionAndPublication);
+    private readonly Lazy<O200kCounter> _tokenizer = new(O200kCounter.Load, LazyThreadSafetyMode.ExecutionAndPublication);
     /// <summary>Whether the vocabulary has been loaded (by an exact count or a warm-up).</summary>
     internal bool IsLoaded => _tokenizer.IsValueCreated;
 
@@ -38,8 +37,8 @@ public sealed class TokenEstimator
 
     /// <summary>
     /// Byte-pair encoding is quadratic in the length of one pre-token, so a long run without whitespace (a megabyte
-    /// of "aaaa…", a base64 blob) would take minutes of CPU. Runs are cut every this many characters and counted
-    /// piece by piece: linear time, and a count that differs from the exact one only at the cuts.
+    /// of "aaaa…", a base64 blob) or of whitespace alone would take minutes of CPU. Runs are cut every this many
+    /// characters and counted piece by piece: linear time, and a count that differs from the exact one only at the cuts.
     /// </summary>
     private const int LongestRun = 128;
 
@@ -50,20 +49,18 @@ public sealed class TokenEstimator
         var total = 0;
         var pieceStart = 0;
         var run = 0;
+        var inWhitespace = false;
         for (var i = 0; i < text.Length; i++)
         {
-            if (char.IsWhiteSpace(text[i]))
-            {
-                run = 0;
-                continue;
-            }
-            // Never between the halves of a surrogate pair: each half alone would count as a replacement character.
+            var whitespace = char.IsWhiteSpace(text[i]);
+            if (whitespace != inWhitespace) (inWhitespace, run) = (whitespace, 0);
+            // Never between the halves of a surrogate pair: each half alone would count as a lone surrogate.
             if (++run <= LongestRun || char.IsLowSurrogate(text[i])) continue;
-            total += tokenizer.CountTokens(text.AsSpan(pieceStart, i - pieceStart));
+            total += tokenizer.Count(text.AsSpan(pieceStart, i - pieceStart));
             pieceStart = i;
             run = 1;
         }
-        return total + tokenizer.CountTokens(text.AsSpan(pieceStart));
+        return total + tokenizer.Count(text.AsSpan(pieceStart));
     }
 
     /// <summary>

@@ -24,6 +24,17 @@ public sealed class TokenEstimatorTests
         Assert.InRange(count, 30_000, 60_000);
     }
 
+    /// <summary>Regression: a run of whitespace was one piece too (50,000 spaces took 0.8 s in the library, a megabyte minutes).</summary>
+    [Fact]
+    public void A_megabyte_of_whitespace_is_counted_in_linear_time()
+    {
+        Tokens.Count("warm up");
+        var clock = Stopwatch.StartNew();
+        var count = Tokens.Count(new string(' ', 700_000) + "x" + new string('\n', 300_000));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        Assert.InRange(count, 1_000, 1_000_001);
+    }
+
     [Theory]
     [InlineData("Say hello.")]
     [InlineData("The quick brown fox jumps over the lazy dog, twice: the quick brown fox jumps over the lazy dog.")]

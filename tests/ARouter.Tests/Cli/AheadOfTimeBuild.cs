@@ -48,7 +48,7 @@ public sealed class AheadOfTimeBuild : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
             if (File.Exists(Path.Combine(directory.FullName, "src", "ARouter", "ARouter.csproj"))) return directory.FullName;

@@ -3,6 +3,9 @@ using System.Net;
 using System.Text.Json;
 using Anthropic;
 using Anthropic.Models.Messages;
+using ARouter.Billing;
+using ARouter.Dialects.Canonical;
+using ARouter.Dialects.OpenAi;
 using ARouter.Tests.FakeUpstream;
 using ARouter.Tests.Infrastructure;
 using OpenAI;
@@ -83,6 +86,20 @@ public sealed class AheadOfTimeBuildTests(AheadOfTimeBuild build) : IClassFixtur
             using var response = await gateway.Client.SendAsync(passthrough);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Contains(FakeScript.Default.Reply, await response.Content.ReadAsStringAsync());
+        }
+
+        // The o200k vocabulary (another assembly's resource) and its pattern (generated code) survive trimming.
+        using (var count = new HttpRequestMessage(HttpMethod.Post, "/v1/messages/count_tokens")
+        {
+            Content = new StringContent($$"""{"model":"{{Claude}}","messages":[{"role":"user","content":"Say hello, 世界 😀"}]}""", System.Text.Encoding.UTF8, "application/json"),
+        })
+        {
+            count.Headers.Add("x-api-key", account.Key);
+            using var response = await gateway.Client.SendAsync(count);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var expected = new TokenEstimator().CountPrompt(OpenAiChatDecoder.Decode(new SourceDocument(CallerDialect.OpenAi,
+                JsonDocument.Parse("""{"model":"m","messages":[{"role":"user","content":"Say hello, 世界 😀"}]}"""))));
+            Assert.Equal(expected, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("input_tokens").GetInt32());
         }
 
         await AssertChargedOnceEachAsync(gateway, account.Key, credits: 5, requests: 5);
