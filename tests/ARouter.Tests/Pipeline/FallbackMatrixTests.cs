@@ -95,8 +95,11 @@ public abstract class FallbackMatrixTests(FallbackMatrixGateway fixture, CallerD
         var attempt = Assert.Single(generation.GetProperty("attempts").EnumerateArray());
         Assert.Equal(failing, attempt.GetProperty("model").GetString());
         Assert.Equal(status, attempt.GetProperty("status").GetInt32());
-        // Tried once: with a fallback left, a failure is not retried on the same provider.
-        if (kind != "connection refused") Assert.Equal(calls + 1, fixture.Fakes.RequestsTo(provider).Count);
+        // Tried once: with a fallback left, a failure is not retried on the same provider. The fake records a request once
+        // it has read the body, which on a busy machine can come after the gateway has given up at its 0.5 s limit (seen in CI).
+        var seen = fixture.Fakes.RequestsTo(provider).Count - calls;
+        if (kind == "timeout") Assert.InRange(seen, 0, 1);
+        else if (kind != "connection refused") Assert.Equal(1, seen);
     }
 
     [Theory]
