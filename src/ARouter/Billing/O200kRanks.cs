@@ -71,11 +71,17 @@ public sealed class O200kRanks
 
     public static O200kRanks Load()
     {
-        var data = Type.GetType(DataType, throwOnError: true)!.Assembly;
-        using var compressed = data.GetManifestResourceStream(DataResource)
-            ?? throw new InvalidDataException($"The o200k vocabulary ({DataResource}) is missing from {data.GetName().Name}.");
-        using var text = new DeflateStream(compressed, CompressionMode.Decompress);
+        using var text = OpenVocabulary();
         return Parse(text);
+    }
+
+    /// <summary>The vocabulary file as text (disposing it closes the resource).</summary>
+    internal static Stream OpenVocabulary()
+    {
+        var data = Type.GetType(DataType, throwOnError: true)!.Assembly;
+        var compressed = data.GetManifestResourceStream(DataResource)
+            ?? throw new InvalidDataException($"The o200k vocabulary ({DataResource}) is missing from {data.GetName().Name}.");
+        return new DeflateStream(compressed, CompressionMode.Decompress);
     }
 
     /// <summary>Reads a <c>.tiktoken</c> file: an optional <c>Capacity: N</c> line, then one base64 token per line, optionally followed by its rank.</summary>

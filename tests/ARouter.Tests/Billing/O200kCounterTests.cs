@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using ARouter.Billing;
 using CsCheck;
@@ -18,8 +17,7 @@ public sealed class O200kCounterTests
     /// </summary>
     private static Tokenizer NewReference()
     {
-        var data = Type.GetType("Microsoft.ML.Tokenizers.O200kBaseTokenizerData, Microsoft.ML.Tokenizers.Data.O200kBase", throwOnError: true)!.Assembly;
-        using var vocabulary = new DeflateStream(data.GetManifestResourceStream("o200k_base.tiktoken.deflate")!, CompressionMode.Decompress);
+        using var vocabulary = O200kRanks.OpenVocabulary();
         return TiktokenTokenizer.CreateForModel("gpt-4o", vocabulary, extraSpecialTokens: null, cacheSize: 1 << 24, normalizer: null);
     }
 
