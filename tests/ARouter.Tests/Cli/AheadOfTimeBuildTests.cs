@@ -89,16 +89,13 @@ public sealed class AheadOfTimeBuildTests(AheadOfTimeBuild build) : IClassFixtur
         }
 
         // The o200k vocabulary (another assembly's resource) and its pattern (generated code) survive trimming.
-        using (var count = new HttpRequestMessage(HttpMethod.Post, "/v1/messages/count_tokens")
-        {
-            Content = new StringContent($$"""{"model":"{{Claude}}","messages":[{"role":"user","content":"Say hello, 世界 😀"}]}""", System.Text.Encoding.UTF8, "application/json"),
-        })
+        var prompt = $$"""{"model":"{{Claude}}","messages":[{"role":"user","content":"Say hello, 世界 😀"}]}""";
+        using (var count = new HttpRequestMessage(HttpMethod.Post, "/v1/messages/count_tokens") { Content = new StringContent(prompt, System.Text.Encoding.UTF8, "application/json") })
         {
             count.Headers.Add("x-api-key", account.Key);
             using var response = await gateway.Client.SendAsync(count);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var expected = new TokenEstimator().CountPrompt(OpenAiChatDecoder.Decode(new SourceDocument(CallerDialect.OpenAi,
-                JsonDocument.Parse("""{"model":"m","messages":[{"role":"user","content":"Say hello, 世界 😀"}]}"""))));
+            var expected = new TokenEstimator().CountPrompt(OpenAiChatDecoder.Decode(new SourceDocument(CallerDialect.OpenAi, JsonDocument.Parse(prompt))));
             Assert.Equal(expected, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("input_tokens").GetInt32());
         }
 
