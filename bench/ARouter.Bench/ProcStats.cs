@@ -6,13 +6,15 @@ public static class ProcStats
     /// <summary>USER_HZ: /proc reports CPU time in these ticks (100 per second on every Linux we run on).</summary>
     private const double TicksPerSecond = 100.0;
 
-    public static TimeSpan CpuTime(int pid)
+    public static TimeSpan CpuTime(int pid) => TimeSpan.FromSeconds(CpuTicks(File.ReadAllText($"/proc/{pid}/stat")) / TicksPerSecond);
+
+    /// <summary>utime + stime of a <c>/proc/&lt;pid&gt;/stat</c> line, in USER_HZ ticks.</summary>
+    public static long CpuTicks(string stat)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+        // Fields after the ")" that ends the command name (which may itself hold spaces and parentheses): state is
+        // field 3, utime 14, stime 15.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
-        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+        return long.Parse(fields[11]) + long.Parse(fields[12]);
     }
 
     /// <summary>CPU time of a process and its direct children (nginx's workers).</summary>
@@ -26,11 +28,22 @@ public static class ProcStats
         return total;
     }
 
-    public static IEnumerable<int> Children(int pid)
+    /// <summary>Every thread's children: a child belongs to the thread that forked it (nginx's master forks from its only one).</summary>
+    public static IEnumerable<int> Children(int pid) =>
+        Directory.EnumerateDirectories($"/proc/{pid}/task")
+            .SelectMany(task => ChildrenOf(Path.Combine(task, "children")))
+            .ToList();
+
+    private static IEnumerable<int> ChildrenOf(string taskChildren)
     {
-        var path = $"/proc/{pid}/task/{pid}/children";
-        if (!File.Exists(path)) return [];
-        return File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse);
+        try
+        {
+            return File.ReadAllText(taskChildren).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        }
+        catch (IOException)
+        {
+            return []; // the thread ended meanwhile
+        }
     }
 
     /// <summary>VmRSS (now) and VmHWM (peak so far), in MiB.</summary>

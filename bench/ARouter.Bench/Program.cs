@@ -86,8 +86,8 @@ results["load"] = load;
 // --no-streams skips only the probe: the memory figures, targets and JSON are still written.
 if (!options.SkipStreams)
 {
-    Console.WriteLine($"stream probe: {StreamProbe.Streams} streams per target, events {StreamProbe.GapMs} ms apart ...");
     var probe = new StreamProbe(upstream);
+    Console.WriteLine($"stream probe: {probe.Streams} streams per target, events {StreamProbe.GapMs} ms apart ...");
     var gatewayUrl = $"http://127.0.0.1:{gateway.Port}";
     var probeTargets = new List<(string Name, string Url, string Model)> { ("direct", $"http://127.0.0.1:{upstream.Port}{Scenario.UpstreamPath}", Scenario.UpstreamModel) };
     if (nginx is not null) probeTargets.Add(("nginx", $"http://127.0.0.1:{nginx.Port}{Scenario.UpstreamPath}", Scenario.UpstreamModel));

@@ -4,22 +4,20 @@ using System.Text;
 
 namespace ARouter.Bench;
 
-/// <summary>How one target relays a spaced-out stream, over <see cref="StreamProbe.Streams"/> sequential streams.</summary>
-public sealed record StreamTiming(
-    double FirstEventP50Ms, double FirstEventP99Ms, double RequestToUpstreamP50Ms,
-    double EventLagP50Ms, double EventLagP99Ms, double EventLagMaxMs,
-    int EventsCompared, int EventsHeldBack, double UsageEventLagP50Ms);
-
 /// <summary>
 /// Streams with events spaced <see cref="GapMs"/> apart, one at a time, and times each event's arrival at the client
 /// against the moment the fake upstream wrote it (same process, same clock). An event counts as held back when it
 /// arrives after the upstream had already written the next one.
 /// </summary>
-public sealed class StreamProbe(FakeUpstream upstream)
+/// <param name="streams">Measured streams per target.</param>
+/// <param name="warmupStreams">Unspaced streams per target before them (see <see cref="MeasureAsync"/>).</param>
+public sealed class StreamProbe(FakeUpstream upstream, int streams = StreamProbe.DefaultStreams, int warmupStreams = StreamProbe.DefaultWarmupStreams)
 {
     public const int GapMs = 5;
-    public const int Streams = 20;
-    private const int WarmupStreams = 300;
+    public const int DefaultStreams = 20;
+    public const int DefaultWarmupStreams = 300;
+
+    public int Streams => streams;
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseCookies = false, AutomaticDecompression = System.Net.DecompressionMethods.None });
 
     /// <summary>Measures every target, taking turns stream by stream so a busy moment on the machine hits them all alike.</summary>
@@ -31,13 +29,13 @@ public sealed class StreamProbe(FakeUpstream upstream)
         for (var t = 0; t < targets.Count; t++)
         {
             var unspaced = Body(targets[t].Model, 0);
-            for (var i = 0; i < WarmupStreams; i++) await StreamOnceAsync(targets[t].Url, key, unspaced);
+            for (var i = 0; i < warmupStreams; i++) await StreamOnceAsync(targets[t].Url, key, unspaced);
         }
         for (var i = 0; i < 3; i++)
             for (var t = 0; t < targets.Count; t++) await StreamOnceAsync(targets[t].Url, key, bodies[t]);
 
-        var samples = targets.Select(_ => new Samples()).ToList();
-        for (var i = 0; i < Streams; i++)
+        var samples = targets.Select(_ => new StreamSamples()).ToList();
+        for (var i = 0; i < streams; i++)
         {
             // The order turns each round: a target measured right after another process's stream finds its own threads
             // parked and its caches cold, one measured after its own process's stream finds them warm; each takes both.
@@ -53,31 +51,6 @@ public sealed class StreamProbe(FakeUpstream upstream)
 
     private static string Body(string model, int gapMs) =>
         $"{{\"model\":\"{model}\",\"stream\":true,\"max_tokens\":64,\"user\":\"gap{gapMs}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Count to fifty.\"}}]}}";
-
-    private sealed class Samples
-    {
-        private readonly List<double> _firstEvent = [], _requestToUpstream = [], _lags = [], _usageLags = [];
-        private int _compared, _heldBack;
-
-        public void Add(long started, List<long> arrivals, long arrivedUpstream, long[] sent)
-        {
-            _firstEvent.Add(Ms(arrivals[0] - started));
-            _requestToUpstream.Add(Ms(arrivedUpstream - started));
-            // The last upstream event carries usage; the gateway answers it with its own closing chunk after settling.
-            var content = Math.Min(arrivals.Count, sent.Length) - 1;
-            for (var e = 0; e < content; e++)
-            {
-                _lags.Add(Ms(arrivals[e] - sent[e]));
-                _compared++;
-                if (arrivals[e] > sent[e + 1]) _heldBack++;
-            }
-            if (arrivals.Count >= sent.Length) _usageLags.Add(Ms(arrivals[sent.Length - 1] - sent[^1]));
-        }
-
-        public StreamTiming Summary() => new(
-            Percentile(_firstEvent, 50), Percentile(_firstEvent, 99), Percentile(_requestToUpstream, 50),
-            Percentile(_lags, 50), Percentile(_lags, 99), _lags.Max(), _compared, _heldBack, Percentile(_usageLags, 50));
-    }
 
     /// <summary>Returns when the request was sent and when each data event (not [DONE]) fully arrived.</summary>
     private async Task<(long Started, List<long> Arrivals)> StreamOnceAsync(string url, string key, string body)
@@ -112,15 +85,5 @@ public sealed class StreamProbe(FakeUpstream upstream)
         for (var i = 0; i + 1 < bytes.Count; i++)
             if (bytes[i] == '\n' && bytes[i + 1] == '\n') return i;
         return -1;
-    }
-
-    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-
-    public static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0) return double.NaN;
-        var sorted = values.Order().ToList();
-        var rank = (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1;
-        return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
     }
 }

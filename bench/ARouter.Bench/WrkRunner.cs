@@ -9,7 +9,17 @@ public sealed record WrkResult(
     double MeanUs, long MaxUs, long P50Us, long P90Us, long P99Us, long P999Us)
 {
     public double Throughput => Requests / (DurationUs / 1e6);
+    /// <summary>Socket errors, timeouts and every answer with a status of 400 or more (wrk counts those as status errors).</summary>
     public long Errors => ConnectErrors + ReadErrors + WriteErrors + StatusErrors + Timeouts;
+
+    private const string Marker = "BENCH_RESULT ";
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>The result line <c>post.lua</c> prints among wrk's output, or null when there is none.</summary>
+    public static WrkResult? Parse(string stdout) =>
+        stdout.Split('\n').FirstOrDefault(l => l.StartsWith(Marker, StringComparison.Ordinal)) is { } line
+            ? JsonSerializer.Deserialize<WrkResult>(line[Marker.Length..], Json)
+            : null;
 }
 
 /// <summary>Drives load with wrk (a real load tool, cheap on CPU): one thread, N keep-alive connections, a fixed duration.</summary>
@@ -31,8 +41,6 @@ public sealed class WrkRunner(string script)
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        var line = (await stdout).Split('\n').FirstOrDefault(l => l.StartsWith("BENCH_RESULT "))
-            ?? throw new InvalidOperationException($"wrk printed no result: {await stdout} {await stderr}");
-        return JsonSerializer.Deserialize<WrkResult>(line["BENCH_RESULT ".Length..], new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
+        return WrkResult.Parse(await stdout) ?? throw new InvalidOperationException($"wrk printed no result: {await stdout} {await stderr}");
     }
 }
