@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ARouter.Bench.Tests;
+
+[Collection(BenchCollection.Name)]
+public class WrkRunnerTests(BenchFixture bench)
+{
+    private static readonly string Script = Path.Combine(BenchFixture.RepositoryRoot(), "bench", "post.lua");
+
+    [Fact]
+    public void The_result_line_is_found_among_wrks_own_output()
+    {
+        const string stdout = """
+            Running 1s test @ http://127.0.0.1:1/v1/chat/completions
+              1 threads and 1 connections
+            BENCH_RESULT {"requests":1200,"duration_us":1000000,"bytes":900000,"connect_errors":0,"read_errors":1,"write_errors":0,"status_errors":2,"timeouts":3,"mean_us":80.5,"max_us":900,"p50_us":70,"p90_us":95,"p99_us":300,"p999_us":800}
+            """;
+
+        var result = WrkResult.Parse(stdout)!;
+
+        Assert.Equal(1200, result.Requests);
+        Assert.Equal(1200, result.Throughput, 6);
+        Assert.Equal(6, result.Errors);
+        Assert.Equal((70, 95, 300, 900), (result.P50Us, result.P90Us, result.P99Us, result.MaxUs));
+        Assert.Null(WrkResult.Parse("wrk: no such script"));
+    }
+
+    [NeedsWrkFact]
+    public async Task Wrk_posts_the_body_and_reports_requests_and_percentiles()
+    {
+        var scenario = Scenario.All.Single(s => s.Name == "chat");
+
+        var result = await new WrkRunner(Script).RunAsync(bench.UpstreamUrl + Scenario.UpstreamPath, scenario.UpstreamBody, "unused", 1, TimeSpan.FromSeconds(1));
+
+        Assert.True(result.Requests > 50, $"{result.Requests} requests");
+        Assert.Equal(0, result.Errors);
+        Assert.InRange(result.DurationUs, 900_000, 2_000_000);
+        Assert.True(result.P50Us <= result.P99Us && result.P99Us <= result.MaxUs);
+    }
+
+    [NeedsWrkFact]
+    public async Task Refused_requests_are_counted_as_errors_not_as_throughput()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        var port = BenchFixture.FreePort();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        await using var app = builder.Build();
+        app.Run(http =>
+        {
+            http.Response.StatusCode = StatusCodes.Status402PaymentRequired;
+            return Task.CompletedTask;
+        });
+        await app.StartAsync();
+
+        var result = await new WrkRunner(Script).RunAsync($"http://127.0.0.1:{port}/v1/chat/completions", "{}", "unused", 1, TimeSpan.FromSeconds(1));
+
+        Assert.True(result.Requests > 0);
+        Assert.Equal(result.Requests, result.StatusErrors, tolerance: 1);
+    }
+}
