@@ -90,7 +90,7 @@ public static class Report
         {
             var name = $"{row["scenario"]} c={row["connections"]}";
             var gateway = row["gateway"]!.AsObject();
-            // Refusals and timeouts are cheap or slow for reasons of their own: a row with any measured something else.
+            // Refusals and timeouts are cheap or slow for reasons of their own: a row with any of them did not measure the gateway's work.
             var failed = RowTargets.Sum(t => row[t]?["errors"]?.GetValue<long>() ?? 0);
             // nginx's own CPU per request in the same row shows how fast the machine was: on this VM it moved 1.4x within an hour.
             var nginxCpu = row["nginx"]?["cpu_us_per_request"]?.GetValue<double>() is { } n ? $" (nginx in the same run: {n:0.0}, the machine's pace)" : "";
