@@ -48,7 +48,7 @@ public class FakeUpstreamTests(BenchFixture bench)
     public async Task A_spaced_stream_writes_its_events_the_gap_apart_and_records_when()
     {
         var before = Stopwatch.GetTimestamp();
-        using var response = await PostAsync("{\"model\":\"gpt-5.4-mini\",\"stream\":true,\"user\":\"gap2\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        using var response = await PostAsync("{\"model\":\"gpt-5.4-mini\",\"stream\":true,\"user\":\"gap5\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         await response.Content.ReadAsStringAsync();
 
         var sent = bench.Upstream.LastSpacedStream;
@@ -56,6 +56,7 @@ public class FakeUpstreamTests(BenchFixture bench)
         Assert.True(bench.Upstream.LastSpacedArrival > before);
         Assert.True(sent[0] >= bench.Upstream.LastSpacedArrival);
         for (var i = 1; i < sent.Length; i++)
-            Assert.True(Stopwatch.GetElapsedTime(sent[i - 1], sent[i]) >= TimeSpan.FromMilliseconds(1.5), $"event {i} came {Stopwatch.GetElapsedTime(sent[i - 1], sent[i]).TotalMilliseconds} ms after the one before");
+            // Task.Delay counts whole milliseconds of the system tick, so a 5 ms pause can end up to 1 ms early; 3 ms is plainly spaced.
+            Assert.True(Stopwatch.GetElapsedTime(sent[i - 1], sent[i]) >= TimeSpan.FromMilliseconds(3), $"event {i} came {Stopwatch.GetElapsedTime(sent[i - 1], sent[i]).TotalMilliseconds} ms after the one before");
     }
 }

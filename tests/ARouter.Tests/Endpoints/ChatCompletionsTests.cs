@@ -90,9 +90,10 @@ public sealed class ChatCompletionsTests(GatewayWithFakes fixture) : IClassFixtu
             if (i > 0)
             {
                 // The fake ends its body 20 ms after [DONE], and the gateway pools the connection once it has read that end:
-                // wait for the fake to have sent it (a loaded test run can take longer than any fixed pause), then a moment more.
+                // wait for the fake to have sent it (a loaded test run can take longer than any fixed pause), then a moment more
+                // for the gateway to read it (200 ms was once too short in a loaded CI run).
                 await fixture.Fakes.RequestsTo(provider)[^1].Answered.WaitAsync(TimeSpan.FromSeconds(10));
-                await Task.Delay(200);
+                await Task.Delay(500);
             }
             var text = new System.Text.StringBuilder();
             await foreach (var update in Sdk(model.Id, account.Key).CompleteChatStreamingAsync([new UserChatMessage("Say hello.")]))
