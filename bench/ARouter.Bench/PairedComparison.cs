@@ -38,15 +38,23 @@ public static class PairedComparison
                     var (ra, rb) = options.Alternate
                         ? await OneAfterTheOtherAsync(wrk, scenario, a, b, connections, options.Duration, bFirst: round % 2 == 0)
                         : await BothAsync(wrk, scenario, a, b, connections, options.Duration);
-                    ratios.Add((rb.CpuUs / ra.CpuUs, rb.Wrk.Throughput / ra.Wrk.Throughput, (double)rb.Wrk.P50Us / ra.Wrk.P50Us));
-                    Console.WriteLine($"{scenario.Name} c={connections} round {round}: A {Line(ra)} | B {Line(rb)} | B/A CPU {ratios[^1].Cpu:F3} req/s {ratios[^1].Rps:F3} p50 {ratios[^1].P50:F3}");
+                    var ratio = (Cpu: rb.CpuUs / ra.CpuUs, Rps: rb.Wrk.Throughput / ra.Wrk.Throughput, P50: (double)rb.Wrk.P50Us / ra.Wrk.P50Us);
+                    // A round with failed requests measured refusals or timeouts, not the builds: shown, left out of the medians.
+                    var judged = ra.Wrk.Errors == 0 && rb.Wrk.Errors == 0;
+                    if (judged) ratios.Add(ratio);
+                    Console.WriteLine($"{scenario.Name} c={connections} round {round}: A {Line(ra)} | B {Line(rb)} | B/A CPU {ratio.Cpu:F3} req/s {ratio.Rps:F3} p50 {ratio.P50:F3}{(judged ? "" : " (not judged)")}");
                     rows.Add(new JsonObject
                     {
                         ["scenario"] = scenario.Name, ["connections"] = connections, ["round"] = round, ["load_average"] = ProcStats.LoadAverage(),
                         ["a"] = Report.ToJson(ra.Wrk, ra.CpuUs, null), ["b"] = Report.ToJson(rb.Wrk, rb.CpuUs, null),
-                        ["b_over_a_cpu"] = Math.Round(ratios[^1].Cpu, 3), ["b_over_a_throughput"] = Math.Round(ratios[^1].Rps, 3),
-                        ["b_over_a_p50"] = Math.Round(ratios[^1].P50, 3),
+                        ["b_over_a_cpu"] = Math.Round(ratio.Cpu, 3), ["b_over_a_throughput"] = Math.Round(ratio.Rps, 3),
+                        ["b_over_a_p50"] = Math.Round(ratio.P50, 3), ["judged"] = judged,
                     });
+                }
+                if (ratios.Count == 0)
+                {
+                    Console.WriteLine($"{scenario.Name} c={connections}: every round had failed requests; nothing to compare");
+                    continue;
                 }
                 Console.WriteLine($"{scenario.Name} c={connections}: B/A CPU per request median {Median(ratios.Select(r => r.Cpu)):F3} " +
                     $"(range {ratios.Min(r => r.Cpu):F3}–{ratios.Max(r => r.Cpu):F3}), req/s median {Median(ratios.Select(r => r.Rps)):F3}, " +
