@@ -30,7 +30,9 @@ public sealed class GatewayProcess : IAsyncDisposable
         var logFile = Path.Combine(workDir, "gateway.log");
         // exec keeps the pid, so /proc/<pid> is the gateway itself; its log goes to a file, as a service's would.
         // A .dll runs on dotnet; anything else is a native (ahead-of-time compiled) arouter.
-        var command = gatewayDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? $"dotnet '{gatewayDll}'" : $"'{gatewayDll}'";
+        // The dotnet running this (the benchmark, or a test host started as 'dotnet exec'), so PATH need not have one.
+        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var command = gatewayDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? $"'{dotnet}' '{gatewayDll}'" : $"'{gatewayDll}'";
         var start = new ProcessStartInfo("/bin/sh", ["-c", $"exec {command} serve --urls http://127.0.0.1:{port} > '{logFile}' 2>&1"])
         {
             WorkingDirectory = workDir,
