@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ARouter.Tests.Infrastructure;
 
 namespace ARouter.Bench.Tests;
@@ -16,8 +14,8 @@ public sealed class BenchFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Upstream = await FakeUpstream.StartAsync(FreePort());
-        Gateway = await GatewayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "arouter.dll"), WorkDir, FreePort(), Upstream.Port, new Dictionary<string, string>());
+        Upstream = await FakeUpstream.StartAsync(Loopback.FreePort());
+        Gateway = await GatewayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "arouter.dll"), WorkDir, Loopback.FreePort(), Upstream.Port, new Dictionary<string, string>());
     }
 
     public async Task DisposeAsync()
@@ -25,21 +23,6 @@ public sealed class BenchFixture : IAsyncLifetime
         await Gateway.DisposeAsync();
         await Upstream.DisposeAsync();
         Directory.Delete(WorkDir, recursive: true);
-    }
-
-    public static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
-
-    /// <summary>This checkout's root (bench/post.lua lives there).</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ARouter.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("ARouter.slnx not found above " + AppContext.BaseDirectory);
     }
 }
 

@@ -1,3 +1,4 @@
+using ARouter.Tests.Infrastructure;
 using System.Text;
 
 namespace ARouter.Bench.Tests;
@@ -11,7 +12,7 @@ public class NginxProxyTests(BenchFixture bench)
         var workDir = Directory.CreateTempSubdirectory("arouter-bench-nginx-").FullName;
         try
         {
-            await using var nginx = (await NginxProxy.StartAsync(workDir, BenchFixture.FreePort(), bench.Upstream.Port))!;
+            await using var nginx = (await NginxProxy.StartAsync(workDir, Loopback.FreePort(), bench.Upstream.Port))!;
             using var http = new HttpClient();
             foreach (var scenario in Scenario.All.Where(s => s.Name != "passthrough"))
             {

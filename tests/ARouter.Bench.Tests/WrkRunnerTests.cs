@@ -1,3 +1,4 @@
+using ARouter.Tests.Infrastructure;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -8,7 +9,7 @@ namespace ARouter.Bench.Tests;
 
 public class WrkRunnerTests
 {
-    private static readonly string Script = Path.Combine(BenchFixture.RepositoryRoot(), "bench", "post.lua");
+    private static readonly string Script = Path.Combine(Repository.Root(), "bench", "post.lua");
 
     [Fact]
     public void The_result_line_is_found_among_wrks_own_output()
@@ -72,7 +73,7 @@ public class WrkRunnerTests
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        var port = BenchFixture.FreePort();
+        var port = Loopback.FreePort();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         app.Run(handler);

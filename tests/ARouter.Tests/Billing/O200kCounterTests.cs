@@ -1,5 +1,6 @@
 using System.Text;
 using ARouter.Billing;
+using ARouter.Tests.Infrastructure;
 using CsCheck;
 using Microsoft.ML.Tokenizers;
 
@@ -70,7 +71,7 @@ public sealed class O200kCounterTests
     [Fact]
     public void Counts_as_the_library_does_on_this_repositorys_files()
     {
-        var root = ARouter.Tests.Cli.AheadOfTimeBuild.RepositoryRoot();
+        var root = Repository.Root();
         var files = Directory.EnumerateFiles(Path.Combine(root, "docs"), "*.md")
             .Concat(Directory.EnumerateFiles(Path.Combine(root, "src", "ARouter", "Billing"), "*.cs"))
             .Append(Path.Combine(root, "src", "ARouter", "Catalog", "catalog.json"))

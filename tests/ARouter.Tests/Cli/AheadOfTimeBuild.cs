@@ -26,7 +26,7 @@ public sealed class AheadOfTimeBuild : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (Prebuilt is not null || Clang is null) return;
-        var project = Path.Combine(RepositoryRoot(), "src", "ARouter", "ARouter.csproj");
+        var project = Path.Combine(Repository.Root(), "src", "ARouter", "ARouter.csproj");
         // Its own artifacts path: the tests' build output and intermediate files stay untouched.
         var start = new ProcessStartInfo("dotnet", ["publish", project, "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "--artifacts-path", _directory, "-nologo"])
         {
@@ -48,12 +48,6 @@ public sealed class AheadOfTimeBuild : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    internal static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "src", "ARouter", "ARouter.csproj"))) return directory.FullName;
-        throw new InvalidOperationException("The repository (src/ARouter/ARouter.csproj) is not above " + AppContext.BaseDirectory);
-    }
 }
 
 public sealed class NeedsClangFactAttribute() : NeedsBinaryFactAttribute(AheadOfTimeBuild.Clang, "clang zlib1g-dev");

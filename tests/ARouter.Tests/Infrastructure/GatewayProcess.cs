@@ -22,7 +22,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string?> configuration)
     {
-        var port = RedisServer.FreePort();
+        var port = Loopback.FreePort();
         // The same dotnet that runs the tests (the test host is started as 'dotnet exec testhost.dll').
         var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
         var start = new ProcessStartInfo(dotnet)

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Npgsql;
 
@@ -90,7 +88,7 @@ public sealed class PostgresCluster
 
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var port = Loopback.FreePort();
             var postmaster = StartPostmaster(user, Path.Combine(bin, "postgres"), data, root, port);
             var cluster = new PostgresCluster(root, bin, port, postmaster);
             if (await cluster.WaitUntilReadyAsync()) return cluster;
@@ -230,13 +228,6 @@ public sealed class PostgresCluster
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, await output + await error);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -27,7 +27,7 @@ public sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartAsync()
     {
         if (Binary is null) throw new InvalidOperationException("redis-server is not installed (apt-get install redis-server).");
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(Loopback.FreePort());
         Directory.CreateDirectory(server._directory);
         await server.StartAgainAsync();
         return server;
@@ -98,13 +98,6 @@ public sealed class RedisServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
